@@ -1,0 +1,24 @@
+"""POST /api/commerce/customer/accounts: create a customer account (Kibo's AddAccount)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from customer_auth.api import runtime
+from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
+from customer_auth.api.params import ResponseFields
+from customer_auth.domain.behaviors import Behavior
+from customer_auth.models.account import CustomerAccount
+
+app = make_resolver()
+
+
+@app.post("/api/commerce/customer/accounts")
+def add_account(body: Annotated[CustomerAccount, Body()], response_fields: ResponseFields = None) -> Response[str]:
+    request = authorize(app, Behavior.ACCOUNT_CREATE)
+    account = runtime.account_service().add(request.caller, body)
+    return json_response(account.to_wire(), response_fields)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,31 @@
+"""POST /api/commerce/customer/accounts/{accountId}/Create-Login: give an account a login, signed in."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
+
+from customer_auth.api import runtime
+from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
+from customer_auth.api.observability import metrics
+from customer_auth.api.params import AccountId, ResponseFields
+from customer_auth.domain.behaviors import Behavior
+from customer_auth.models.auth import CustomerLoginInfo
+
+app = make_resolver()
+
+
+@app.post("/api/commerce/customer/accounts/<accountId>/Create-Login")
+def create_login(
+    accountId: AccountId,  # noqa: N803
+    body: Annotated[CustomerLoginInfo, Body()],
+    response_fields: ResponseFields = None,
+) -> Response[str]:
+    request = authorize(app, Behavior.LOGIN_CREATE)
+    ticket = runtime.login_service().create_login(request.caller, request.site_id, accountId, body)
+    metrics.add_metric(name="LoginsCreated", unit=MetricUnit.Count, value=1)
+    return json_response(ticket.to_wire(), response_fields, sensitive=True)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,20 @@
+"""GET /api/commerce/customer/accounts/{accountId}: read a customer account (Kibo's GetAccount)."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from customer_auth.api import runtime
+from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
+from customer_auth.api.params import AccountId, ResponseFields
+from customer_auth.domain.behaviors import Behavior
+
+app = make_resolver()
+
+
+@app.get("/api/commerce/customer/accounts/<accountId>")
+def get_account(accountId: AccountId, response_fields: ResponseFields = None) -> Response[str]:  # noqa: N803
+    request = authorize(app, Behavior.ACCOUNT_READ)
+    account = runtime.account_service().get(request.caller, accountId)
+    return json_response(account.to_wire(), response_fields)
+
+
+lambda_handler = lambda_entry(app)

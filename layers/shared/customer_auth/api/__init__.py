@@ -1,0 +1,1 @@
+"""The HTTP edge shared by every function: resolver, caller checks, errors, responseFields."""

@@ -1,0 +1,74 @@
+"""The one place where failures become HTTP responses in Kibo's ``ApiError`` shape."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from ..domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidCredentials,
+    InvalidParameter,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+)
+
+APPLICATION_NAME = "customer-auth"
+RETRY_AFTER_SECONDS = "1"
+
+_STATUS: list[tuple[type[DomainError], int, str]] = [
+    (InvalidParameter, 400, "MISSING_OR_INVALID_PARAMETER"),
+    (Unauthenticated, 401, "UNAUTHORIZED"),
+    (InvalidCredentials, 401, "INVALID_CREDENTIALS"),
+    (Forbidden, 403, "FORBIDDEN"),
+    (NotFound, 404, "ITEM_NOT_FOUND"),
+    (Conflict, 409, "VALIDATION_CONFLICT"),
+]
+
+
+def error_response(status: int, error_code: str, message: str, correlation_id: str,
+                   field: str | None = None, headers: dict[str, str] | None = None) -> Response[str]:
+    body = {
+        "message": message,
+        "applicationName": APPLICATION_NAME,
+        "errorCode": error_code,
+        "additionalErrorData": [{"name": "field", "value": field}] if field else [],
+        "items": [],
+        "correlationId": correlation_id,
+    }
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(body), headers={"x-vol-correlation": correlation_id, **(headers or {})})
+
+
+def domain_error_response(error: DomainError, correlation_id: str) -> Response[str]:
+    for kind, status, code in _STATUS:
+        if isinstance(error, kind):
+            return error_response(status, code, error.message, correlation_id, error.field)
+    return error_response(400, "MISSING_OR_INVALID_PARAMETER", error.message, correlation_id, error.field)
+
+
+def validation_error_response(error: RequestValidationError, correlation_id: str) -> Response[str]:
+    """400 naming the first offending parameter; the offending value is never echoed."""
+    first: dict[str, Any] = (error.errors() or [{}])[0]
+    if first.get("type") == "json_invalid":
+        return error_response(400, "MISSING_OR_INVALID_PARAMETER", "The request body is not valid JSON.",
+                              correlation_id, "body")
+    location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
+    name = location[-1] if location else "body"
+    if location[:1] == ["body"] and len(location) > 1:
+        name = ".".join(location[1:])
+    message = f"{name}: {first.get('msg', 'is not valid')}."
+    return error_response(400, "MISSING_OR_INVALID_PARAMETER", message, correlation_id, name)
+
+
+def unavailable_response(correlation_id: str) -> Response[str]:
+    return error_response(503, "SERVICE_UNAVAILABLE", "The service is briefly unavailable; retry shortly.",
+                          correlation_id, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+__all__ = ["Unavailable", "domain_error_response", "error_response", "unavailable_response",
+           "validation_error_response"]

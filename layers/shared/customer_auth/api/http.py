@@ -1,0 +1,135 @@
+"""The resolver every function uses: validation, caller checks, correlation ids, error mapping."""
+
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..domain.apps import caller_from_app_token
+from ..domain.behaviors import Behavior
+from ..domain.caller import Caller
+from ..domain.errors import Conflict, DomainError, Forbidden, InvalidParameter, Unauthenticated, Unavailable
+from . import runtime
+from .errors import (
+    domain_error_response,
+    error_response,
+    unavailable_response,
+    validation_error_response,
+)
+from .observability import logger, metrics, tracer
+from .response_fields import parse_response_fields, project
+
+CORRELATION_HEADER = "x-vol-correlation"
+_SAFE_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """The proven caller and the tenant and site the request acts in."""
+
+    caller: Caller
+    tenant_id: int
+    site_id: int | None
+
+
+def make_resolver() -> APIGatewayHttpResolver:
+    """An HTTP API resolver with request validation and Kibo-shaped errors."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def correlation_id() -> str:
+        return str(app.context.get("correlation_id", ""))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return validation_error_response(error, correlation_id())
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response[str]:
+        if isinstance(error, Unauthenticated | Forbidden):
+            metrics.add_metric(name="RejectedCallers", unit=MetricUnit.Count, value=1)
+        if isinstance(error, Conflict):
+            metrics.add_metric(name="Conflicts", unit=MetricUnit.Count, value=1)
+        logger.info("request refused", extra={"error": type(error).__name__, "field": error.field})
+        return domain_error_response(error, correlation_id())
+
+    @app.exception_handler(Unavailable)
+    def _unavailable(error: Unavailable) -> Response[str]:
+        logger.warning("dependency unavailable", extra={"reason": str(error)})
+        return unavailable_response(correlation_id())
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response[str]:
+        return error_response(404, "ITEM_NOT_FOUND", "No such operation.", correlation_id())
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[str]:
+        logger.exception("unexpected error", extra={"error": type(error).__name__})
+        return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.", correlation_id())
+
+    return app
+
+
+def authorize(app: APIGatewayHttpResolver, behavior: Behavior) -> RequestContext:
+    """The request's caller, checked against its app token, tenant/site headers and ``behavior``."""
+    headers = app.current_event.headers
+    authorization = headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("An application token is required (Authorization: Bearer).")
+    caller = caller_from_app_token(runtime.jwt_codec(), token.strip(), runtime.now_clock())
+    tenant_header = _int_header(headers, "x-vol-tenant")
+    if tenant_header is not None and tenant_header != caller.tenant_id:
+        raise Forbidden("The application token is not valid for this tenant.")
+    site_header = _int_header(headers, "x-vol-site")
+    if site_header is not None and caller.site_id is not None and site_header != caller.site_id:
+        raise Forbidden("The application token is not valid for this site.")
+    caller.require(behavior)
+    return RequestContext(caller, caller.tenant_id, site_header if site_header is not None else caller.site_id)
+
+
+def _int_header(headers: dict[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 10:
+        raise InvalidParameter(f"{name} must be an integer.", field=name)
+    return int(value)
+
+
+def json_response(body: Any, response_fields: str | None = None, *, sensitive: bool = False,
+                  status: int = 200) -> Response[str]:
+    """A JSON response projected by ``responseFields``; ``sensitive`` bodies are never cached."""
+    selection = parse_response_fields(response_fields)
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(project(body, selection), separators=(",", ":")),
+                    headers=NO_STORE if sensitive else None)
+
+
+def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """The Lambda handler for a resolver: correlation id, logs, metrics and traces around it."""
+
+    @logger.inject_lambda_context(log_event=False, clear_state=True)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        incoming = (event.get("headers") or {}).get(CORRELATION_HEADER, "")
+        request_id = (event.get("requestContext") or {}).get("requestId") or secrets.token_hex(16)
+        correlation_id = incoming if _SAFE_CORRELATION.fullmatch(incoming) else request_id
+        logger.set_correlation_id(correlation_id)
+        app.append_context(correlation_id=correlation_id)
+        result = app.resolve(event, context)
+        result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
+        return result
+
+    return handler

@@ -1,0 +1,13 @@
+"""Logger, metrics and tracer: created once per container, shared by every function."""
+
+import logging
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+# The event handler's own debug lines include validated route arguments (request bodies, so
+# passwords): keep the library's logger above DEBUG whatever level the service logs at.
+logging.getLogger("aws_lambda_powertools.event_handler").setLevel(logging.INFO)

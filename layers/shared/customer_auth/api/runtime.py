@@ -1,0 +1,88 @@
+"""What a container builds once and reuses across invocations: clients, keys and services.
+
+Everything is lazy, so a function pays at cold start only for what its route uses (the JWKS
+function never imports argon2; only Create-Login builds a password hasher).
+"""
+
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from ..domain.accounts import AccountService
+from ..domain.apps import AppAuthService, AppTokenLifetimes
+from ..domain.clock import Clock, system_clock
+from ..store.dynamodb import DynamoStore
+from ..tokens.jwt import JwtCodec
+from ..tokens.keys import KeySet, key_set_from_secret
+from .settings import settings
+
+if TYPE_CHECKING:
+    from ..domain.logins import LoginService
+
+_BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=3,
+)
+
+clock: Clock = system_clock
+"""The service's clock; tests replace it to control time."""
+
+
+def now_clock() -> Clock:
+    # Looked up on each call so a test's replacement of ``clock`` takes effect everywhere.
+    return lambda: clock()
+
+
+@cache
+def store() -> DynamoStore:
+    return DynamoStore(boto3.client("dynamodb", config=_BOTO_CONFIG), settings().table_name)
+
+
+def key_set() -> KeySet:
+    """The signing keys, re-read from Secrets Manager at most every few minutes (rotation)."""
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    config = settings()
+    secret = get_secret(config.signing_keys_secret_id, max_age=config.keys_cache_seconds)
+    return _parsed_key_set(str(secret))
+
+
+@lru_cache(maxsize=2)
+def _parsed_key_set(secret_string: str) -> KeySet:
+    return key_set_from_secret(secret_string)
+
+
+def jwt_codec() -> JwtCodec:
+    config = settings()
+    return JwtCodec(key_set(), config.token_issuer, config.token_audience)
+
+
+def account_service() -> AccountService:
+    return AccountService(store(), now_clock())
+
+
+def app_auth_service() -> AppAuthService:
+    config = settings()
+    lifetimes = AppTokenLifetimes(config.app_token_ttl_seconds, config.app_refresh_ttl_seconds)
+    return AppAuthService(store(), jwt_codec(), now_clock(), lifetimes)
+
+
+def login_service() -> "LoginService":
+    from ..domain.logins import LoginService
+    from ..domain.sessions import SessionStarter
+
+    return LoginService(store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
+
+
+@cache
+def _password_hasher() -> "Argon2idHasher":
+    from ..passwords import Argon2idHasher
+
+    return Argon2idHasher(settings().password_hash_profile)
+
+
+if TYPE_CHECKING:
+    from ..passwords import Argon2idHasher

@@ -1,0 +1,1 @@
+"""The domain: accounts, logins, sessions and their rules. Pure Python: no HTTP, no boto3."""

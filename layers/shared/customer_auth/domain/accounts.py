@@ -1,0 +1,64 @@
+"""Customer accounts: creating and reading them within the caller's tenant."""
+
+import secrets
+
+from ..models.account import AuditInfo, CustomerAccount
+from .caller import Caller
+from .clock import Clock
+from .errors import NotFound, Unavailable
+from .identity import checked_email
+from .ports import AccountStore
+
+MAX_ACCOUNT_ID = 2**31 - 1
+"""Kibo's account ids are int32; SDKs in typed languages hold them as such."""
+
+_ID_ATTEMPTS = 8
+
+
+def random_account_id() -> int:
+    # Random ids written with a must-not-exist condition: no counter (no hot item), and a
+    # collision is detected by the store and retried, never overwritten.
+    return secrets.randbelow(MAX_ACCOUNT_ID) + 1
+
+
+class AccountService:
+    def __init__(self, store: AccountStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def add(self, caller: Caller, requested: CustomerAccount) -> CustomerAccount:
+        """Create an account from the client's fields; the server owns ids, login and audit fields."""
+        if requested.email_address is not None:
+            checked_email(requested.email_address)
+        now = self._clock()
+        for _ in range(_ID_ATTEMPTS):
+            account_id = random_account_id()
+            account = requested.model_copy(update={
+                "id": account_id,
+                "user_id": None,
+                "user_name": None,
+                "is_locked": False,
+                "has_external_password": False,
+                "last_2fa_date": None,
+                "customer_since_date": requested.customer_since_date or now,
+                "audit_info": AuditInfo(create_date=now, create_by=caller.client_id,
+                                        update_date=now, update_by=caller.client_id),
+                "contacts": [
+                    contact.model_copy(update={"id": index, "account_id": account_id})
+                    for index, contact in enumerate(requested.contacts or [], start=1)
+                ] if requested.contacts is not None else None,
+                "notes": [
+                    note.model_copy(update={"id": index, "audit_info": AuditInfo(
+                        create_date=now, create_by=caller.client_id)})
+                    for index, note in enumerate(requested.notes or [], start=1)
+                ] if requested.notes is not None else None,
+            })
+            if self._store.insert_account(caller.tenant_id, account):
+                return account
+        raise Unavailable("could not allocate an account id")
+
+    def get(self, caller: Caller, account_id: int) -> CustomerAccount:
+        stored = self._store.get_account(caller.tenant_id, account_id)
+        if stored is None:
+            raise NotFound(f"Account {account_id} was not found.", field="accountId")
+        return stored.account

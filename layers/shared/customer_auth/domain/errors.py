@@ -1,0 +1,42 @@
+"""Domain errors. The API layer maps each to one HTTP status and Kibo error code."""
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause; ``message`` is safe to show to the client."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidParameter(DomainError):
+    """A request value breaks a rule (400)."""
+
+
+class Unauthenticated(DomainError):
+    """The caller's token is missing or not valid (401)."""
+
+
+class InvalidCredentials(DomainError):
+    """Client or user credentials are wrong (401)."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this here (403)."""
+
+
+class NotFound(DomainError):
+    """The item does not exist in the caller's tenant (404)."""
+
+
+class Conflict(DomainError):
+    """The write would break a uniqueness rule (409)."""
+
+
+class Unavailable(Exception):
+    """A dependency failed after its retries; nothing was written (503)."""
+
+
+class ConcurrentUpdate(Exception):
+    """An optimistic write lost a race; the caller re-reads and tries again."""

@@ -1,0 +1,26 @@
+"""Checks on the identifiers a login is known by: email addresses and usernames."""
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import InvalidParameter
+
+
+def checked_email(value: str, field: str = "emailAddress") -> str:
+    """The address as given, trimmed, if its syntax is valid (deliverability is not checked)."""
+    address = value.strip()
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidParameter(f"{field} is not a valid email address.", field=field) from error
+    return address
+
+
+def checked_username(value: str) -> str:
+    username = value.strip()
+    if not username:
+        raise InvalidParameter("username must not be empty.", field="username")
+    if any(unicodedata.category(char).startswith("C") for char in username):
+        raise InvalidParameter("username must not contain control characters.", field="username")
+    return username

@@ -1,0 +1,40 @@
+"""Password rules and imported password hashes. Hashing itself is behind ``PasswordHasher``."""
+
+import re
+from typing import Protocol
+
+from .errors import InvalidParameter
+from .records import normalize_identifier
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1_024
+
+_IMPORTABLE_HASHES = (
+    re.compile(r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}"),  # bcrypt
+    re.compile(r"\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"),
+    re.compile(r"pbkdf2_sha256\$\d+\$[A-Za-z0-9./+=_-]+\$[A-Za-z0-9+/=]+"),  # Django
+)
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+
+def check_password_policy(password: str, identifiers: list[str]) -> None:
+    """Raise ``InvalidParameter`` for a password the policy refuses (NIST 800-63B style)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidParameter(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidParameter(
+            f"password must be at most {MAX_PASSWORD_LENGTH} characters.", field="password")
+    if normalize_identifier(password) in {normalize_identifier(i) for i in identifiers}:
+        raise InvalidParameter("password must not be the email address or username.", field="password")
+
+
+def check_importable_hash(external_hash: str) -> None:
+    """Raise ``InvalidParameter`` unless the hash is one we can verify at first sign-in."""
+    if not any(pattern.fullmatch(external_hash) for pattern in _IMPORTABLE_HASHES):
+        raise InvalidParameter(
+            "externalPassword must be a bcrypt ($2b$), Argon2 ($argon2id$) or Django "
+            "pbkdf2_sha256$ hash.", field="externalPassword")

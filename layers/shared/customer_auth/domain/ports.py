@@ -1,0 +1,45 @@
+"""What the domain needs from storage. The DynamoDB store implements it; tests may fake it."""
+
+from typing import Protocol
+
+from ..models.account import CustomerAccount
+from .records import AppClient, AppRefreshToken, LoginContext, NewLogin, StoredAccount
+from .tenants import Tenant
+
+
+class AccountStore(Protocol):
+    def insert_account(self, tenant_id: int, account: CustomerAccount) -> bool:
+        """Store a new account; ``False`` when its id is already taken."""
+
+    def get_account(self, tenant_id: int, account_id: int) -> StoredAccount | None: ...
+
+    def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
+        """The account, whether it has a login, and its tenant, in one read."""
+
+    def create_login(self, new_login: NewLogin) -> None:
+        """Write a login with its account update, identifiers and first session atomically.
+
+        Raises ``Conflict`` naming the field when the login or an identifier exists, and
+        ``ConcurrentUpdate`` when the account changed since it was read.
+        """
+
+
+class AppStore(Protocol):
+    def get_client(self, client_id: str) -> AppClient | None: ...
+
+    def get_client_and_refresh(
+        self, client_id: str, refresh_digest: str
+    ) -> tuple[AppClient | None, AppRefreshToken | None]: ...
+
+    def put_app_refresh(self, token: AppRefreshToken) -> None: ...
+
+    def rotate_app_refresh(self, old: AppRefreshToken, new: AppRefreshToken) -> bool:
+        """Replace ``old`` by ``new`` if ``old`` is still unused; ``False`` otherwise."""
+
+
+class TenantStore(Protocol):
+    def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+
+    def put_tenant(self, tenant: Tenant) -> None: ...
+
+    def put_client(self, client: AppClient) -> None: ...

@@ -1,0 +1,1 @@
+"""Pydantic wire models: Kibo's JSON shapes, camelCase on the wire."""

@@ -1,0 +1,259 @@
+"""Item keys and codecs for the single table.
+
+| item            | pk                          | sk               | TTL (expiresAt) |
+|-----------------|-----------------------------|------------------|-----------------|
+| tenant          | TENANT#{tenant}             | TENANT           | no              |
+| app client      | CLIENT#{clientId}           | CLIENT           | no              |
+| app refresh     | APPREFRESH#{sha256}         | APPREFRESH       | yes             |
+| account         | ACCOUNT#{tenant}#{account}  | ACCOUNT          | no              |
+| login           | ACCOUNT#{tenant}#{account}  | LOGIN            | no              |
+| session         | ACCOUNT#{tenant}#{account}  | SESSION#{sid}    | yes             |
+| login identifier| LOGINID#{tenant}#{casefold} | LOGINID          | no              |
+| access token    | ACCESS#{sha256}             | ACCESS           | yes             |
+| refresh token   | REFRESH#{sha256}            | REFRESH          | yes             |
+
+Every key is spread by an id or a digest: no write path touches a shared hot item.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from ..domain.records import (
+    AppClient,
+    AppRefreshToken,
+    Login,
+    RefreshToken,
+    Session,
+    StoredAccount,
+)
+from ..domain.tenants import Site, Tenant, TokenPolicy
+from ..models.account import CustomerAccount
+
+Item = dict[str, Any]
+"""An item in DynamoDB's attribute-value wire format."""
+
+TTL_ATTRIBUTE = "expiresAt"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def key(pk: str, sk: str) -> Item:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def tenant_key(tenant_id: int) -> Item:
+    return key(f"TENANT#{tenant_id}", "TENANT")
+
+
+def client_key(client_id: str) -> Item:
+    return key(f"CLIENT#{client_id}", "CLIENT")
+
+
+def app_refresh_key(digest: str) -> Item:
+    return key(f"APPREFRESH#{digest}", "APPREFRESH")
+
+
+def account_pk(tenant_id: int, account_id: int) -> str:
+    return f"ACCOUNT#{tenant_id}#{account_id}"
+
+
+def account_key(tenant_id: int, account_id: int) -> Item:
+    return key(account_pk(tenant_id, account_id), "ACCOUNT")
+
+
+def login_key(tenant_id: int, account_id: int) -> Item:
+    return key(account_pk(tenant_id, account_id), "LOGIN")
+
+
+def identifier_key(tenant_id: int, normalized: str) -> Item:
+    return key(f"LOGINID#{tenant_id}#{normalized}", "LOGINID")
+
+
+def session_key(tenant_id: int, account_id: int, sid: str) -> Item:
+    return key(account_pk(tenant_id, account_id), f"SESSION#{sid}")
+
+
+def access_key(digest: str) -> Item:
+    return key(f"ACCESS#{digest}", "ACCESS")
+
+
+def refresh_key(digest: str) -> Item:
+    return key(f"REFRESH#{digest}", "REFRESH")
+
+
+def to_item(item_key: Item, **attributes: Any) -> Item:
+    """A whole item: its key plus attributes serialized (``None`` values are left out)."""
+    encoded = {name: _serializer.serialize(value) for name, value in attributes.items() if value is not None}
+    return {**item_key, **encoded}
+
+
+def from_item(item: Item) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def tenant_item(tenant: Tenant) -> Item:
+    policy = tenant.token_policy
+    return to_item(
+        tenant_key(tenant.id),
+        kind="tenant",
+        tenantId=tenant.id,
+        name=tenant.name,
+        domain=tenant.domain,
+        sites=[{"id": s.id, "name": s.name, **({"domain": s.domain} if s.domain else {})}
+               for s in tenant.sites],
+        tokenPolicy={
+            "accessDefaultMinutes": policy.access_default_minutes,
+            "accessMaxMinutes": policy.access_max_minutes,
+            "refreshDefaultMinutes": policy.refresh_default_minutes,
+            "refreshMaxMinutes": policy.refresh_max_minutes,
+        },
+    )
+
+
+def tenant_from(item: Item) -> Tenant:
+    data = from_item(item)
+    policy = data["tokenPolicy"]
+    return Tenant(
+        id=int(data["tenantId"]),
+        name=data["name"],
+        domain=data.get("domain"),
+        sites=tuple(Site(id=int(s["id"]), name=s["name"], domain=s.get("domain")) for s in data["sites"]),
+        token_policy=TokenPolicy(
+            access_default_minutes=int(policy["accessDefaultMinutes"]),
+            access_max_minutes=int(policy["accessMaxMinutes"]),
+            refresh_default_minutes=int(policy["refreshDefaultMinutes"]),
+            refresh_max_minutes=int(policy["refreshMaxMinutes"]),
+        ),
+    )
+
+
+def client_item(client: AppClient) -> Item:
+    return to_item(
+        client_key(client.client_id),
+        kind="client",
+        clientId=client.client_id,
+        name=client.name,
+        tenantId=client.tenant_id,
+        siteId=client.site_id,
+        behaviors=sorted(client.behaviors),
+        secretDigest=client.secret_digest,
+        enabled=client.enabled,
+    )
+
+
+def client_from(item: Item) -> AppClient:
+    data = from_item(item)
+    return AppClient(
+        client_id=data["clientId"],
+        name=data["name"],
+        tenant_id=int(data["tenantId"]),
+        site_id=int(data["siteId"]) if "siteId" in data else None,
+        behaviors=frozenset(data["behaviors"]),
+        secret_digest=data["secretDigest"],
+        enabled=bool(data["enabled"]),
+    )
+
+
+def app_refresh_item(token: AppRefreshToken) -> Item:
+    return to_item(app_refresh_key(token.digest), kind="appRefresh", clientId=token.client_id,
+                   **{TTL_ATTRIBUTE: epoch(token.expires_at)})
+
+
+def app_refresh_from(item: Item) -> AppRefreshToken:
+    data = from_item(item)
+    return AppRefreshToken(digest=data["pk"].removeprefix("APPREFRESH#"), client_id=data["clientId"],
+                           expires_at=datetime.fromtimestamp(int(data[TTL_ATTRIBUTE]), tz=UTC))
+
+
+def account_item(tenant_id: int, account: CustomerAccount, version: int) -> Item:
+    # The document is kept as JSON text: exact (no float/Decimal conversion) and bounded by
+    # the request size limit, far below DynamoDB's 400 KB item limit.
+    return to_item(account_key(tenant_id, account.id), kind="account", tenantId=tenant_id,
+                   accountId=account.id, version=version,
+                   doc=json.dumps(account.to_wire(), separators=(",", ":")))
+
+
+def stored_account_from(item: Item) -> StoredAccount:
+    data = from_item(item)
+    return StoredAccount(tenant_id=int(data["tenantId"]),
+                         account=CustomerAccount.model_validate_json(data["doc"]),
+                         version=int(data["version"]))
+
+
+def login_item(login: Login) -> Item:
+    return to_item(
+        login_key(login.tenant_id, login.account_id),
+        kind="login",
+        tenantId=login.tenant_id,
+        accountId=login.account_id,
+        userId=login.user_id,
+        username=login.username,
+        email=login.email,
+        passwordHash=login.password_hash,
+        passwordIsExternal=login.password_is_external,
+        createdAt=iso(login.created_at),
+        trustedFingerprints=list(login.trusted_fingerprint_digests),
+        trustedRegions=list(login.trusted_regions),
+        failedAttempts=0,
+    )
+
+
+def identifier_item(login: Login, normalized: str, field: str) -> Item:
+    return to_item(identifier_key(login.tenant_id, normalized), kind="loginIdentifier",
+                   tenantId=login.tenant_id, accountId=login.account_id, userId=login.user_id,
+                   field=field)
+
+
+def session_item(session: Session) -> Item:
+    return to_item(
+        session_key(session.tenant_id, session.account_id, session.sid),
+        kind="session",
+        sid=session.sid,
+        tenantId=session.tenant_id,
+        siteId=session.site_id,
+        accountId=session.account_id,
+        userId=session.user_id,
+        clientId=session.client_id,
+        createdAt=iso(session.created_at),
+        accessTokenDigest=session.access_token_digest,
+        accessExpiresAt=iso(session.access_expires_at),
+        refreshExpiresAt=iso(session.refresh_expires_at),
+        **{TTL_ATTRIBUTE: epoch(session.refresh_expires_at)},
+    )
+
+
+def access_item(session: Session) -> Item:
+    return to_item(
+        access_key(session.access_token_digest),
+        kind="accessToken",
+        sid=session.sid,
+        tenantId=session.tenant_id,
+        accountId=session.account_id,
+        userId=session.user_id,
+        **{TTL_ATTRIBUTE: epoch(session.access_expires_at)},
+    )
+
+
+def refresh_item(token: RefreshToken) -> Item:
+    return to_item(
+        refresh_key(token.digest),
+        kind="refreshToken",
+        sid=token.sid,
+        tenantId=token.tenant_id,
+        accountId=token.account_id,
+        parentDigest=token.parent_digest,
+        **{TTL_ATTRIBUTE: epoch(token.expires_at)},
+    )
+

@@ -1,0 +1,167 @@
+"""Fixtures: moto-backed AWS, a provisioned tenant with app clients, and an API driven by events."""
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from customer_auth.api import runtime
+from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.provisioning import create_client, provision_tenant
+from customer_auth.domain.tenants import Site, Tenant, TokenPolicy
+from tools import local_env
+from tools.local_api.router import Router
+
+TENANT_ID = 100
+SITE_ID = 200
+OTHER_TENANT_ID = 300
+ALL_BEHAVIORS = [b.value for b in Behavior]
+
+
+@dataclass
+class HttpResult:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+@dataclass
+class Api:
+    """Calls the functions of template.yaml with API Gateway events, as AWS would."""
+
+    router: Router
+    default_headers: dict[str, str] = field(default_factory=dict)
+
+    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
+             headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
+             raw_body: bytes | None = None) -> HttpResult:
+        all_headers = {"content-type": "application/json", **self.default_headers, **(headers or {})}
+        if token is not None:
+            all_headers["authorization"] = f"Bearer {token}"
+        payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
+        response = self.router.request(method, path, urlencode(query or {}), list(all_headers.items()),
+                                       payload)
+        assert response is not None, f"no route for {method} {path}"
+        return HttpResult(response["statusCode"], {k.lower(): v for k, v in response.get("headers", {}).items()},
+                          response.get("body") or "")
+
+
+@dataclass
+class Client:
+    client_id: str
+    secret: str
+
+
+@dataclass
+class World:
+    """The seeded state: a tenant, a site and app clients with different behaviors."""
+
+    api: Api
+    dynamodb: Any
+    table_name: str
+    clients: dict[str, Client]
+
+    def app_token(self, client: str = "full") -> str:
+        credentials = self.clients[client]
+        result = self.api.call("POST", "/api/platform/applications/authtickets/oauth", {
+            "client_id": credentials.client_id, "client_secret": credentials.secret,
+            "grant_type": "client_credentials"})
+        assert result.status == 200, result.text
+        token: str = result.json["access_token"]
+        return token
+
+    def add_account(self, token: str | None = None, **fields: Any) -> dict[str, Any]:
+        body = {"emailAddress": "guest@example.com", "firstName": "Grace", "lastName": "Guest", **fields}
+        result = self.api.call("POST", "/api/commerce/customer/accounts", body,
+                               token=token or self.app_token())
+        assert result.status == 200, result.text
+        account: dict[str, Any] = result.json
+        return account
+
+    def create_login(self, account_id: int, body: dict[str, Any], token: str | None = None,
+                     **kwargs: Any) -> HttpResult:
+        return self.api.call("POST", f"/api/commerce/customer/accounts/{account_id}/Create-Login", body,
+                             token=token or self.app_token(), **kwargs)
+
+    def scan(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.dynamodb.scan(TableName=self.table_name)["Items"]
+        return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+
+
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    frozen = FrozenClock()
+    monkeypatch.setattr(runtime, "clock", frozen)
+    return frozen
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        runtime.store.cache_clear()
+        parameters.clear_caches()
+        dynamodb = boto3.client("dynamodb")
+        secretsmanager = boto3.client("secretsmanager")
+        local_env.create_table(dynamodb, os.environ["TABLE_NAME"])
+        local_env.create_signing_secret(secretsmanager, os.environ["SIGNING_KEYS_SECRET_ID"])
+        yield {"dynamodb": dynamodb, "secretsmanager": secretsmanager}
+        runtime.store.cache_clear()
+        parameters.clear_caches()
+
+
+_ROUTER: Router | None = None
+
+
+def shared_router() -> Router:
+    """Handlers are loaded once per test session, as a warm container would keep them."""
+    global _ROUTER
+    if _ROUTER is None:
+        _ROUTER = Router()
+    return _ROUTER
+
+
+@pytest.fixture
+def world(aws: dict[str, Any]) -> World:
+    store = runtime.store()
+    provision_tenant(store, Tenant(id=TENANT_ID, name="Acme", domain="acme.example",
+                                   sites=(Site(SITE_ID, "Acme US"),),
+                                   token_policy=TokenPolicy(access_default_minutes=30, access_max_minutes=120,
+                                                            refresh_default_minutes=60 * 24,
+                                                            refresh_max_minutes=60 * 24 * 7)))
+    provision_tenant(store, Tenant(id=OTHER_TENANT_ID, name="Other", sites=(Site(400, "Other"),)))
+    clients = {}
+    for name, tenant, behaviors in (
+        ("full", TENANT_ID, ALL_BEHAVIORS),
+        ("basic", TENANT_ID, [b for b in ALL_BEHAVIORS if b != Behavior.CONFIGURE_TOKEN_DURATIONS]),
+        ("reader", TENANT_ID, [Behavior.ACCOUNT_READ.value]),
+        ("other", OTHER_TENANT_ID, ALL_BEHAVIORS),
+    ):
+        client, secret = create_client(store, tenant_id=tenant, name=name, behaviors=behaviors)
+        clients[name] = Client(client.client_id, secret)
+    api = Api(shared_router(), {"x-vol-tenant": str(TENANT_ID), "x-vol-site": str(SITE_ID)})
+    return World(api=api, dynamodb=aws["dynamodb"], table_name=os.environ["TABLE_NAME"], clients=clients)

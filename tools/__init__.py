@@ -1,0 +1,1 @@
+"""Developer and operator tools: the local API server, the operator CLI, the template reader."""

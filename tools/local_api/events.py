@@ -1,0 +1,99 @@
+"""API Gateway HTTP API (payload format 2.0) events, as AWS builds them for a Lambda proxy."""
+
+import base64
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from ..sam_template import Route
+
+_PARAMETER = re.compile(r"\{([^}/+]+)\+?\}")
+
+
+def path_pattern(route_path: str) -> re.Pattern[str]:
+    """A regex for an API Gateway path template: ``{name}`` is one segment, ``{name+}`` the rest."""
+    pattern, position = "", 0
+    for match in _PARAMETER.finditer(route_path):
+        pattern += re.escape(route_path[position:match.start()])
+        greedy = match.group(0).endswith("+}")
+        pattern += f"(?P<{match.group(1)}>{'.+' if greedy else '[^/]+'})"
+        position = match.end()
+    return re.compile(pattern + re.escape(route_path[position:]))
+
+
+def specificity(route: Route) -> tuple[int, int]:
+    """Sort key: literal paths before parameterised ones, as API Gateway matches them."""
+    return (route.path.count("{"), -len(route.path))
+
+
+def http_api_event(
+    route: Route,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+    path_parameters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+            continue
+        # HTTP API joins repeated headers with commas.
+        merged[lower] = f"{merged[lower]},{value}" if lower in merged else value
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    now = datetime.now(UTC)
+    text_body: str | None
+    encoded = False
+    if not body:
+        text_body = None
+    else:
+        try:
+            text_body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text_body, encoded = base64.b64encode(body).decode("ascii"), True
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": merged,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": merged.get("host", "127.0.0.1"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": secrets.token_hex(8) + "=",
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "isBase64Encoded": encoded,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = {k: unquote(v) for k, v in path_parameters.items()}
+    if text_body is not None:
+        event["body"] = text_body
+    return event

@@ -1,0 +1,94 @@
+"""Routes of template.yaml matched to requests, and their handlers loaded as Lambda would load them."""
+
+import importlib.util
+import secrets
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from .. import sam_template
+from ..sam_template import Route
+from .events import http_api_event, path_pattern, specificity
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that handlers and powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = ""
+    invoked_function_arn: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def _load_module(route: Route) -> ModuleType:
+    module_file, _, _ = route.handler.partition(".")
+    name = f"_local_lambda_{route.function}"
+    spec = importlib.util.spec_from_file_location(name, route.code_dir / f"{module_file}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Router:
+    """Every HttpApi route of the template; one loaded handler (one "container") per function."""
+
+    def __init__(self, routes: list[Route] | None = None) -> None:
+        self.routes = sorted(routes if routes is not None else sam_template.routes(), key=specificity)
+        self._patterns = [(route, path_pattern(route.path)) for route in self.routes]
+        self._modules: dict[str, ModuleType] = {}
+        self._locks: dict[str, threading.Lock] = {r.function: threading.Lock() for r in self.routes}
+        self._loading = threading.Lock()
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route, pattern in self._patterns:
+            found = pattern.fullmatch(path)
+            if found and route.method in (method, "ANY"):
+                return route, found.groupdict()
+        return None
+
+    def allows(self, path: str) -> bool:
+        return any(pattern.fullmatch(path) for _, pattern in self._patterns)
+
+    def module(self, route: Route) -> ModuleType:
+        with self._loading:
+            if route.function not in self._modules:
+                self._modules[route.function] = _load_module(route)
+            return self._modules[route.function]
+
+    def handler(self, route: Route) -> Handler:
+        _, _, attribute = route.handler.partition(".")
+        handler: Handler = getattr(self.module(route), attribute)
+        return handler
+
+    def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
+        """Run the function's handler on ``event``, one invocation at a time per function (as a
+        single Lambda container would: the resolver keeps per-request state)."""
+        context = LambdaContext(function_name=route.function, aws_request_id=secrets.token_hex(16),
+                                invoked_function_arn=f"arn:aws:lambda:local:0:function:{route.function}")
+        handler = self.handler(route)
+        with self._locks[route.function]:
+            return handler(event, context)
+
+    def request(self, method: str, raw_path: str, raw_query: str, headers: list[tuple[str, str]],
+                body: bytes) -> dict[str, Any] | None:
+        """The handler's API Gateway response for a request, or ``None`` when no route matches."""
+        matched = self.match(method, raw_path)
+        if matched is None:
+            return None
+        route, parameters = matched
+        event = http_api_event(route, method, raw_path, raw_query, headers, body,
+                               path_parameters=parameters)
+        return self.invoke(route, event)
