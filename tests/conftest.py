@@ -19,7 +19,7 @@ os.environ.update({
     "POWERTOOLS_LOG_LEVEL": "INFO",
 })
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-                 "AWS_ENDPOINT_URL_SECRETSMANAGER"):
+                 "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
     os.environ.pop(variable, None)
 
 pytest_plugins = ["tests.support.fixtures"]

@@ -1,0 +1,102 @@
+"""``python -m tools.local_api``: serve every route of template.yaml on 127.0.0.1:3000.
+
+Uses an embedded DynamoDB (moto) unless AWS_ENDPOINT_URL_DYNAMODB points at another one; the
+signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import boto3
+
+from .. import local_env
+from ..operator import seed, store_for
+from .embedded_aws import EmbeddedAws
+
+SEED = Path(__file__).with_name("seed.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--embedded-port", type=int, default=int(os.environ.get("EMBEDDED_AWS_PORT", "0")),
+                        help="port of the embedded DynamoDB/Secrets Manager (0: any free port)")
+    parser.add_argument("--seed", type=Path, default=Path(os.environ.get("SEED_FILE", SEED)))
+    args = parser.parse_args(argv)
+
+    embedded = EmbeddedAws(port=args.embedded_port).start()
+    external_dynamodb = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
+    if not external_dynamodb or not os.environ.get("AWS_ACCESS_KEY_ID"):
+        # Local only: moto and DynamoDB Local accept any credentials, real AWS is never called.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = external_dynamodb or embedded.endpoint
+    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded.endpoint
+    os.environ.setdefault("TABLE_NAME", "customer-auth-local")
+    os.environ.setdefault("SIGNING_KEYS_SECRET_ID", "customer-auth-local-signing-keys")
+    os.environ.setdefault("TOKEN_ISSUER", f"http://{args.host}:{args.port}")
+    os.environ.setdefault("TOKEN_AUDIENCE", "customer-auth")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "customer-auth")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerAuth")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+    dynamodb = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    if table not in dynamodb.list_tables()["TableNames"]:
+        local_env.create_table(dynamodb, table)
+    local_env.create_signing_secret(boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"])
+    document = json.loads(args.seed.read_text())
+    clients = seed(store_for(table), document)
+
+    from .router import Router
+    from .server import make_server
+
+    router = Router()
+    server = make_server(router, args.host, args.port)
+    host, port = server.server_address[:2]
+    _banner(f"http://{host}:{port}", os.environ["AWS_ENDPOINT_URL_DYNAMODB"], table, document, clients,
+            [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes])
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        embedded.stop()
+    return 0
+
+
+def _banner(base: str, dynamodb: str, table: str, document: dict, clients: list[dict],
+            routes: list[str]) -> None:
+    tenant = document["tenant"]
+    site = tenant["sites"][0]["id"] if tenant.get("sites") else ""
+    client = clients[0]
+    print(f"""
+customer-auth local API on {base}  (DynamoDB: {dynamodb}, table {table})
+routes (from template.yaml):
+  {chr(10).join('  ' + r for r in routes).strip()}
+demo tenant {tenant['id']}, site {site}; app client {client['clientId']} / secret {client['secret']}
+operator tool on this table:
+  AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
+
+# ready to paste (needs jq):
+API={base}; H=(-H "x-vol-tenant: {tenant['id']}" -H "x-vol-site: {site}" -H "content-type: application/json")
+APP=$(curl -s "${{H[@]}}" $API/api/platform/applications/authtickets/oauth \\
+  -d '{{"client_id":"{client['clientId']}","client_secret":"{client['secret']}","grant_type":"client_credentials"}}' | jq -r .access_token)
+ACCOUNT=$(curl -s "${{H[@]}}" -H "authorization: Bearer $APP" $API/api/commerce/customer/accounts \\
+  -d '{{"emailAddress":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}}' | jq -r .id)
+curl -s "${{H[@]}}" -H "authorization: Bearer $APP" $API/api/commerce/customer/accounts/$ACCOUNT/Create-Login \\
+  -d '{{"emailAddress":"ada@example.com","password":"a long passphrase"}}' | jq .
+curl -s "${{H[@]}}" -H "authorization: Bearer $APP" "$API/api/commerce/customer/accounts/$ACCOUNT?responseFields=id,userName,isAnonymous" | jq .
+curl -s $API/.well-known/jwks.json | jq .
+""", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""An HTTP server that turns each request into the API Gateway event AWS would send, and calls
+the function that template.yaml routes it to."""
+
+import base64
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from .router import Router
+
+_MAX_BODY = 10 * 1024 * 1024
+"""API Gateway's payload limit."""
+
+
+def _kibo_error(status: int, code: str, message: str) -> bytes:
+    return json.dumps({"message": message, "applicationName": "customer-auth", "errorCode": code,
+                       "additionalErrorData": [], "items": [], "correlationId": ""}).encode()
+
+
+def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "customer-auth-local"
+
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("content-length") or 0)
+            if length > _MAX_BODY:
+                self._send(413, {"content-type": "application/json"},
+                           _kibo_error(413, "REQUEST_TOO_LARGE", "Request body too large."))
+                return
+            body = self.rfile.read(length) if length else b""
+            response = router.request(self.command, url.path, url.query, list(self.headers.items()), body)
+            if response is None:
+                status, code = (405, "METHOD_NOT_ALLOWED") if router.allows(url.path) else (404, "ITEM_NOT_FOUND")
+                self._send(status, {"content-type": "application/json"},
+                           _kibo_error(status, code, "No such operation."))
+                return
+            payload = response.get("body") or ""
+            raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+            headers: dict[str, Any] = dict(response.get("headers") or {})
+            self._send(int(response["statusCode"]), headers, raw, response.get("cookies") or [])
+
+        def _send(self, status: int, headers: dict[str, Any], body: bytes, cookies: list[str] = ()) -> None:  # type: ignore[assignment]
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in {"content-length", "connection"}:
+                    self.send_header(name, str(value))
+            for cookie in cookies:
+                self.send_header("Set-Cookie", cookie)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            # Method, path and status only: query strings may carry refresh tokens (Kibo puts
+            # them there), so they are never logged.
+            print(json.dumps({"level": "INFO", "message": "request", "method": self.command,
+                              "path": urlsplit(self.path).path, "status": args[1] if len(args) > 1 else None}),
+                  flush=True)
+
+    return ThreadingHTTPServer((host, port), Handler)

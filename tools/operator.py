@@ -1,0 +1,138 @@
+"""Operator tool: provision tenants (sites, token policy) and app clients in the service table.
+
+Works against whatever DynamoDB boto3 is pointed at: the standard AWS environment variables
+(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB for the embedded one under ``make run``).
+
+    python -m tools.operator tenant put --id 1000 --name Acme --site 2000:Storefront
+    python -m tools.operator client create --tenant-id 1000 --name storefront --all-behaviors
+    python -m tools.operator seed tools/local_api/seed.json
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.errors import DomainError
+from customer_auth.domain.provisioning import create_client, provision_tenant
+from customer_auth.domain.tenants import Site, Tenant, TokenPolicy
+from customer_auth.store.dynamodb import DynamoStore
+
+DEFAULT_TABLE = "customer-auth-local"
+
+
+def store_for(table: str) -> DynamoStore:
+    return DynamoStore(boto3.client("dynamodb"), table)
+
+
+def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
+    """A tenant from the seed file's JSON shape (the README documents it)."""
+    policy = spec.get("tokenPolicy", {})
+    defaults = TokenPolicy()
+    return Tenant(
+        id=int(spec["id"]),
+        name=str(spec["name"]),
+        domain=spec.get("domain"),
+        sites=tuple(Site(int(s["id"]), str(s["name"]), s.get("domain")) for s in spec.get("sites", [])),
+        token_policy=TokenPolicy(
+            access_default_minutes=int(policy.get("accessDefaultMinutes", defaults.access_default_minutes)),
+            access_max_minutes=int(policy.get("accessMaxMinutes", defaults.access_max_minutes)),
+            refresh_default_minutes=int(policy.get("refreshDefaultMinutes", defaults.refresh_default_minutes)),
+            refresh_max_minutes=int(policy.get("refreshMaxMinutes", defaults.refresh_max_minutes)),
+        ),
+    )
+
+
+def seed(store: DynamoStore, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Provision the seed file's tenant and clients; returns the clients with their secrets."""
+    tenant = provision_tenant(store, tenant_from_spec(document["tenant"]))
+    created = []
+    for spec in document.get("clients", []):
+        client, secret = create_client(
+            store, tenant_id=tenant.id, name=spec["name"], behaviors=list(spec["behaviors"]),
+            site_id=spec.get("siteId"), client_id=spec.get("clientId"), secret=spec.get("secret"))
+        created.append({"clientId": client.client_id, "secret": secret, "tenantId": tenant.id,
+                        "siteId": client.site_id, "behaviors": sorted(client.behaviors)})
+    return created
+
+
+def _site(text: str) -> dict[str, Any]:
+    parts = text.split(":", 2)
+    if len(parts) < 2:
+        raise argparse.ArgumentTypeError("a site is ID:NAME or ID:NAME:DOMAIN")
+    return {"id": int(parts[0]), "name": parts[1], "domain": parts[2] if len(parts) > 2 else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.operator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", default=os.environ.get("TABLE_NAME", DEFAULT_TABLE))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tenant = commands.add_parser("tenant", help="tenants").add_subparsers(dest="action", required=True)
+    put = tenant.add_parser("put", help="create or replace a tenant with its sites and token policy")
+    put.add_argument("--id", type=int, required=True)
+    put.add_argument("--name", required=True)
+    put.add_argument("--domain")
+    put.add_argument("--site", type=_site, action="append", default=[], help="ID:NAME[:DOMAIN]")
+    put.add_argument("--access-default-minutes", type=int)
+    put.add_argument("--access-max-minutes", type=int)
+    put.add_argument("--refresh-default-minutes", type=int)
+    put.add_argument("--refresh-max-minutes", type=int)
+    show = tenant.add_parser("show", help="print a tenant")
+    show.add_argument("--id", type=int, required=True)
+
+    client = commands.add_parser("client", help="app clients").add_subparsers(dest="action", required=True)
+    create = client.add_parser("create", help="create an app client; prints its secret once")
+    create.add_argument("--tenant-id", type=int, required=True)
+    create.add_argument("--site-id", type=int)
+    create.add_argument("--name", required=True)
+    create.add_argument("--client-id")
+    create.add_argument("--behavior", action="append", default=[], choices=[b.value for b in Behavior])
+    create.add_argument("--all-behaviors", action="store_true")
+
+    seed_command = commands.add_parser("seed", help="provision a seed file (tenant and clients)")
+    seed_command.add_argument("file", type=Path)
+
+    args = parser.parse_args(argv)
+    store = store_for(args.table)
+    try:
+        if args.command == "tenant" and args.action == "put":
+            policy = {k: v for k, v in {
+                "accessDefaultMinutes": args.access_default_minutes,
+                "accessMaxMinutes": args.access_max_minutes,
+                "refreshDefaultMinutes": args.refresh_default_minutes,
+                "refreshMaxMinutes": args.refresh_max_minutes}.items() if v is not None}
+            saved = provision_tenant(store, tenant_from_spec({
+                "id": args.id, "name": args.name, "domain": args.domain, "sites": args.site,
+                "tokenPolicy": policy}))
+            print(json.dumps({"tenantId": saved.id, "sites": [s.id for s in saved.sites],
+                              "tokenPolicy": saved.token_policy.__repr__()}))
+        elif args.command == "tenant" and args.action == "show":
+            found = store.get_tenant(args.id)
+            if found is None:
+                print(f"tenant {args.id} not found", file=sys.stderr)
+                return 1
+            print(found)
+        elif args.command == "client":
+            behaviors = [b.value for b in Behavior] if args.all_behaviors else args.behavior
+            made, secret = create_client(store, tenant_id=args.tenant_id, name=args.name,
+                                         behaviors=behaviors, site_id=args.site_id, client_id=args.client_id)
+            print(json.dumps({"clientId": made.client_id, "clientSecret": secret, "tenantId": made.tenant_id,
+                              "siteId": made.site_id, "behaviors": sorted(made.behaviors)}, indent=2))
+            print("The secret is shown only now; the service stores only its digest.", file=sys.stderr)
+        else:
+            print(json.dumps(seed(store, json.loads(args.file.read_text())), indent=2))
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
