@@ -42,7 +42,9 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
         token_policy=TokenPolicy(
             access_default_minutes=int(policy.get("accessDefaultMinutes", defaults.access_default_minutes)),
             access_max_minutes=int(policy.get("accessMaxMinutes", defaults.access_max_minutes)),
-            refresh_default_minutes=int(policy.get("refreshDefaultMinutes", defaults.refresh_default_minutes)),
+            refresh_default_minutes=int(
+                policy.get("refreshDefaultMinutes", defaults.refresh_default_minutes)
+            ),
             refresh_max_minutes=int(policy.get("refreshMaxMinutes", defaults.refresh_max_minutes)),
         ),
     )
@@ -54,10 +56,23 @@ def seed(store: DynamoStore, document: dict[str, Any]) -> list[dict[str, Any]]:
     created = []
     for spec in document.get("clients", []):
         client, secret = create_client(
-            store, tenant_id=tenant.id, name=spec["name"], behaviors=list(spec["behaviors"]),
-            site_id=spec.get("siteId"), client_id=spec.get("clientId"), secret=spec.get("secret"))
-        created.append({"clientId": client.client_id, "secret": secret, "tenantId": tenant.id,
-                        "siteId": client.site_id, "behaviors": sorted(client.behaviors)})
+            store,
+            tenant_id=tenant.id,
+            name=spec["name"],
+            behaviors=list(spec["behaviors"]),
+            site_id=spec.get("siteId"),
+            client_id=spec.get("clientId"),
+            secret=spec.get("secret"),
+        )
+        created.append(
+            {
+                "clientId": client.client_id,
+                "secret": secret,
+                "tenantId": tenant.id,
+                "siteId": client.site_id,
+                "behaviors": sorted(client.behaviors),
+            }
+        )
     return created
 
 
@@ -69,8 +84,11 @@ def _site(text: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.operator", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.operator",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--table", default=os.environ.get("TABLE_NAME", DEFAULT_TABLE))
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -103,16 +121,37 @@ def main(argv: list[str] | None = None) -> int:
     store = store_for(args.table)
     try:
         if args.command == "tenant" and args.action == "put":
-            policy = {k: v for k, v in {
-                "accessDefaultMinutes": args.access_default_minutes,
-                "accessMaxMinutes": args.access_max_minutes,
-                "refreshDefaultMinutes": args.refresh_default_minutes,
-                "refreshMaxMinutes": args.refresh_max_minutes}.items() if v is not None}
-            saved = provision_tenant(store, tenant_from_spec({
-                "id": args.id, "name": args.name, "domain": args.domain, "sites": args.site,
-                "tokenPolicy": policy}))
-            print(json.dumps({"tenantId": saved.id, "sites": [s.id for s in saved.sites],
-                              "tokenPolicy": saved.token_policy.__repr__()}))
+            policy = {
+                k: v
+                for k, v in {
+                    "accessDefaultMinutes": args.access_default_minutes,
+                    "accessMaxMinutes": args.access_max_minutes,
+                    "refreshDefaultMinutes": args.refresh_default_minutes,
+                    "refreshMaxMinutes": args.refresh_max_minutes,
+                }.items()
+                if v is not None
+            }
+            saved = provision_tenant(
+                store,
+                tenant_from_spec(
+                    {
+                        "id": args.id,
+                        "name": args.name,
+                        "domain": args.domain,
+                        "sites": args.site,
+                        "tokenPolicy": policy,
+                    }
+                ),
+            )
+            print(
+                json.dumps(
+                    {
+                        "tenantId": saved.id,
+                        "sites": [s.id for s in saved.sites],
+                        "tokenPolicy": saved.token_policy.__repr__(),
+                    }
+                )
+            )
         elif args.command == "tenant" and args.action == "show":
             found = store.get_tenant(args.id)
             if found is None:
@@ -121,10 +160,26 @@ def main(argv: list[str] | None = None) -> int:
             print(found)
         elif args.command == "client":
             behaviors = [b.value for b in Behavior] if args.all_behaviors else args.behavior
-            made, secret = create_client(store, tenant_id=args.tenant_id, name=args.name,
-                                         behaviors=behaviors, site_id=args.site_id, client_id=args.client_id)
-            print(json.dumps({"clientId": made.client_id, "clientSecret": secret, "tenantId": made.tenant_id,
-                              "siteId": made.site_id, "behaviors": sorted(made.behaviors)}, indent=2))
+            made, secret = create_client(
+                store,
+                tenant_id=args.tenant_id,
+                name=args.name,
+                behaviors=behaviors,
+                site_id=args.site_id,
+                client_id=args.client_id,
+            )
+            print(
+                json.dumps(
+                    {
+                        "clientId": made.client_id,
+                        "clientSecret": secret,
+                        "tenantId": made.tenant_id,
+                        "siteId": made.site_id,
+                        "behaviors": sorted(made.behaviors),
+                    },
+                    indent=2,
+                )
+            )
             print("The secret is shown only now; the service stores only its digest.", file=sys.stderr)
         else:
             print(json.dumps(seed(store, json.loads(args.file.read_text())), indent=2))

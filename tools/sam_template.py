@@ -58,13 +58,15 @@ def routes() -> list[Route]:
         properties = resource["Properties"]
         for event in properties.get("Events", {}).values():
             if event["Type"] == "HttpApi":
-                found.append(Route(
-                    function=name,
-                    method=event["Properties"]["Method"].upper(),
-                    path=event["Properties"]["Path"],
-                    code_dir=ROOT / properties["CodeUri"],
-                    handler=properties["Handler"],
-                ))
+                found.append(
+                    Route(
+                        function=name,
+                        method=event["Properties"]["Method"].upper(),
+                        path=event["Properties"]["Path"],
+                        code_dir=ROOT / properties["CodeUri"],
+                        handler=properties["Handler"],
+                    )
+                )
     return found
 
 

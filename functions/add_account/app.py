@@ -15,7 +15,9 @@ app = make_resolver()
 
 
 @app.post("/api/commerce/customer/accounts")
-def add_account(body: Annotated[CustomerAccount, Body()], response_fields: ResponseFields = None) -> Response[str]:
+def add_account(
+    body: Annotated[CustomerAccount, Body()], response_fields: ResponseFields = None
+) -> Response[str]:
     request = authorize(app, Behavior.ACCOUNT_CREATE)
     account = runtime.account_service().add(request.caller, body)
     return json_response(account.to_wire(), response_fields)

@@ -14,11 +14,15 @@ app = make_resolver()
 
 
 @app.post("/api/platform/applications/authtickets/oauth")
-def app_token(body: Annotated[OauthAuthRequest, Body()], response_fields: ResponseFields = None) -> Response[str]:
+def app_token(
+    body: Annotated[OauthAuthRequest, Body()], response_fields: ResponseFields = None
+) -> Response[str]:
     tokens = runtime.app_auth_service().authenticate(
-        body.client_id, body.client_secret, body.grant_type, body.refresh_token)
-    ticket = OAuthAccessTokenResponse(access_token=tokens.access_token, expires_in=tokens.expires_in,
-                                      refresh_token=tokens.refresh_token)
+        body.client_id, body.client_secret, body.grant_type, body.refresh_token
+    )
+    ticket = OAuthAccessTokenResponse(
+        access_token=tokens.access_token, expires_in=tokens.expires_in, refresh_token=tokens.refresh_token
+    )
     return json_response(ticket.to_wire(), response_fields, sensitive=True)
 
 

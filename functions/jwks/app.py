@@ -13,9 +13,12 @@ app = make_resolver()
 @app.get("/.well-known/jwks.json")
 @app.get("/api/platform/jwks")
 def jwks() -> Response[str]:
-    return Response(status_code=200, content_type="application/json",
-                    body=json.dumps(runtime.key_set().jwks()),
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=json.dumps(runtime.key_set().jwks()),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 lambda_handler = lambda_entry(app)

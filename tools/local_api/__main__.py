@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -23,8 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make run", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    parser.add_argument("--embedded-port", type=int, default=int(os.environ.get("EMBEDDED_AWS_PORT", "0")),
-                        help="port of the embedded DynamoDB/Secrets Manager (0: any free port)")
+    parser.add_argument(
+        "--embedded-port",
+        type=int,
+        default=int(os.environ.get("EMBEDDED_AWS_PORT", "0")),
+        help="port of the embedded DynamoDB/Secrets Manager (0: any free port)",
+    )
     parser.add_argument("--seed", type=Path, default=Path(os.environ.get("SEED_FILE", SEED)))
     args = parser.parse_args(argv)
 
@@ -60,8 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     router = Router()
     server = make_server(router, args.host, args.port)
     host, port = server.server_address[:2]
-    _banner(f"http://{host}:{port}", os.environ["AWS_ENDPOINT_URL_DYNAMODB"], table, document, clients,
-            [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes])
+    _banner(
+        f"http://{host!s}:{port}",
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+        table,
+        document,
+        clients,
+        [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -72,30 +83,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _banner(base: str, dynamodb: str, table: str, document: dict, clients: list[dict],
-            routes: list[str]) -> None:
+def _banner(
+    base: str,
+    dynamodb: str,
+    table: str,
+    document: dict[str, Any],
+    clients: list[dict[str, Any]],
+    routes: list[str],
+) -> None:
     tenant = document["tenant"]
     site = tenant["sites"][0]["id"] if tenant.get("sites") else ""
     client = clients[0]
-    print(f"""
+    print(
+        f"""
 customer-auth local API on {base}  (DynamoDB: {dynamodb}, table {table})
 routes (from template.yaml):
-  {chr(10).join('  ' + r for r in routes).strip()}
-demo tenant {tenant['id']}, site {site}; app client {client['clientId']} / secret {client['secret']}
+  {chr(10).join("  " + r for r in routes).strip()}
+demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}
 operator tool on this table:
   AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
 
 # ready to paste (needs jq):
-API={base}; H=(-H "x-vol-tenant: {tenant['id']}" -H "x-vol-site: {site}" -H "content-type: application/json")
+API={base}; H=(-H "x-vol-tenant: {tenant["id"]}" -H "x-vol-site: {site}" -H "content-type: application/json")
 APP=$(curl -s "${{H[@]}}" $API/api/platform/applications/authtickets/oauth \\
-  -d '{{"client_id":"{client['clientId']}","client_secret":"{client['secret']}","grant_type":"client_credentials"}}' | jq -r .access_token)
+  -d '{{"client_id":"{client["clientId"]}","client_secret":"{client["secret"]}","grant_type":"client_credentials"}}' | jq -r .access_token)
 ACCOUNT=$(curl -s "${{H[@]}}" -H "authorization: Bearer $APP" $API/api/commerce/customer/accounts \\
   -d '{{"emailAddress":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}}' | jq -r .id)
 curl -s "${{H[@]}}" -H "authorization: Bearer $APP" $API/api/commerce/customer/accounts/$ACCOUNT/Create-Login \\
   -d '{{"emailAddress":"ada@example.com","password":"a long passphrase"}}' | jq .
 curl -s "${{H[@]}}" -H "authorization: Bearer $APP" "$API/api/commerce/customer/accounts/$ACCOUNT?responseFields=id,userName,isAnonymous" | jq .
 curl -s $API/.well-known/jwks.json | jq .
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

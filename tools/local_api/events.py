@@ -18,7 +18,7 @@ def path_pattern(route_path: str) -> re.Pattern[str]:
     """A regex for an API Gateway path template: ``{name}`` is one segment, ``{name+}`` the rest."""
     pattern, position = "", 0
     for match in _PARAMETER.finditer(route_path):
-        pattern += re.escape(route_path[position:match.start()])
+        pattern += re.escape(route_path[position : match.start()])
         greedy = match.group(0).endswith("+}")
         pattern += f"(?P<{match.group(1)}>{'.+' if greedy else '[^/]+'})"
         position = match.end()

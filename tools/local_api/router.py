@@ -35,7 +35,8 @@ def _load_module(route: Route) -> ModuleType:
     module_file, _, _ = route.handler.partition(".")
     name = f"_local_lambda_{route.function}"
     spec = importlib.util.spec_from_file_location(name, route.code_dir / f"{module_file}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -76,19 +77,22 @@ class Router:
     def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
         """Run the function's handler on ``event``, one invocation at a time per function (as a
         single Lambda container would: the resolver keeps per-request state)."""
-        context = LambdaContext(function_name=route.function, aws_request_id=secrets.token_hex(16),
-                                invoked_function_arn=f"arn:aws:lambda:local:0:function:{route.function}")
+        context = LambdaContext(
+            function_name=route.function,
+            aws_request_id=secrets.token_hex(16),
+            invoked_function_arn=f"arn:aws:lambda:local:0:function:{route.function}",
+        )
         handler = self.handler(route)
         with self._locks[route.function]:
             return handler(event, context)
 
-    def request(self, method: str, raw_path: str, raw_query: str, headers: list[tuple[str, str]],
-                body: bytes) -> dict[str, Any] | None:
+    def request(
+        self, method: str, raw_path: str, raw_query: str, headers: list[tuple[str, str]], body: bytes
+    ) -> dict[str, Any] | None:
         """The handler's API Gateway response for a request, or ``None`` when no route matches."""
         matched = self.match(method, raw_path)
         if matched is None:
             return None
         route, parameters = matched
-        event = http_api_event(route, method, raw_path, raw_query, headers, body,
-                               path_parameters=parameters)
+        event = http_api_event(route, method, raw_path, raw_query, headers, body, path_parameters=parameters)
         return self.invoke(route, event)

@@ -14,8 +14,16 @@ _MAX_BODY = 10 * 1024 * 1024
 
 
 def _kibo_error(status: int, code: str, message: str) -> bytes:
-    return json.dumps({"message": message, "applicationName": "customer-auth", "errorCode": code,
-                       "additionalErrorData": [], "items": [], "correlationId": ""}).encode()
+    return json.dumps(
+        {
+            "message": message,
+            "applicationName": "customer-auth",
+            "errorCode": code,
+            "additionalErrorData": [],
+            "items": [],
+            "correlationId": "",
+        }
+    ).encode()
 
 
 def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
@@ -27,15 +35,23 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
             url = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
             if length > _MAX_BODY:
-                self._send(413, {"content-type": "application/json"},
-                           _kibo_error(413, "REQUEST_TOO_LARGE", "Request body too large."))
+                self._send(
+                    413,
+                    {"content-type": "application/json"},
+                    _kibo_error(413, "REQUEST_TOO_LARGE", "Request body too large."),
+                )
                 return
             body = self.rfile.read(length) if length else b""
             response = router.request(self.command, url.path, url.query, list(self.headers.items()), body)
             if response is None:
-                status, code = (405, "METHOD_NOT_ALLOWED") if router.allows(url.path) else (404, "ITEM_NOT_FOUND")
-                self._send(status, {"content-type": "application/json"},
-                           _kibo_error(status, code, "No such operation."))
+                status, code = (
+                    (405, "METHOD_NOT_ALLOWED") if router.allows(url.path) else (404, "ITEM_NOT_FOUND")
+                )
+                self._send(
+                    status,
+                    {"content-type": "application/json"},
+                    _kibo_error(status, code, "No such operation."),
+                )
                 return
             payload = response.get("body") or ""
             raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
@@ -55,11 +71,20 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             # Method, path and status only: query strings may carry refresh tokens (Kibo puts
             # them there), so they are never logged.
-            print(json.dumps({"level": "INFO", "message": "request", "method": self.command,
-                              "path": urlsplit(self.path).path, "status": args[1] if len(args) > 1 else None}),
-                  flush=True)
+            print(
+                json.dumps(
+                    {
+                        "level": "INFO",
+                        "message": "request",
+                        "method": self.command,
+                        "path": urlsplit(self.path).path,
+                        "status": args[1] if len(args) > 1 else None,
+                    }
+                ),
+                flush=True,
+            )
 
     return ThreadingHTTPServer((host, port), Handler)

@@ -30,8 +30,14 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
-def error_response(status: int, error_code: str, message: str, correlation_id: str,
-                   field: str | None = None, headers: dict[str, str] | None = None) -> Response[str]:
+def error_response(
+    status: int,
+    error_code: str,
+    message: str,
+    correlation_id: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
     body = {
         "message": message,
         "applicationName": APPLICATION_NAME,
@@ -40,8 +46,12 @@ def error_response(status: int, error_code: str, message: str, correlation_id: s
         "items": [],
         "correlationId": correlation_id,
     }
-    return Response(status_code=status, content_type="application/json",
-                    body=json.dumps(body), headers={"x-vol-correlation": correlation_id, **(headers or {})})
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body),
+        headers={"x-vol-correlation": correlation_id, **(headers or {})},
+    )
 
 
 def domain_error_response(error: DomainError, correlation_id: str) -> Response[str]:
@@ -55,8 +65,9 @@ def validation_error_response(error: RequestValidationError, correlation_id: str
     """400 naming the first offending parameter; the offending value is never echoed."""
     first: dict[str, Any] = (error.errors() or [{}])[0]
     if first.get("type") == "json_invalid":
-        return error_response(400, "MISSING_OR_INVALID_PARAMETER", "The request body is not valid JSON.",
-                              correlation_id, "body")
+        return error_response(
+            400, "MISSING_OR_INVALID_PARAMETER", "The request body is not valid JSON.", correlation_id, "body"
+        )
     location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
     name = location[-1] if location else "body"
     if location[:1] == ["body"] and len(location) > 1:
@@ -66,9 +77,19 @@ def validation_error_response(error: RequestValidationError, correlation_id: str
 
 
 def unavailable_response(correlation_id: str) -> Response[str]:
-    return error_response(503, "SERVICE_UNAVAILABLE", "The service is briefly unavailable; retry shortly.",
-                          correlation_id, headers={"Retry-After": RETRY_AFTER_SECONDS})
+    return error_response(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The service is briefly unavailable; retry shortly.",
+        correlation_id,
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
 
 
-__all__ = ["Unavailable", "domain_error_response", "error_response", "unavailable_response",
-           "validation_error_response"]
+__all__ = [
+    "Unavailable",
+    "domain_error_response",
+    "error_response",
+    "unavailable_response",
+    "validation_error_response",
+]

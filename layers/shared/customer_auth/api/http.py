@@ -95,7 +95,9 @@ def authorize(app: APIGatewayHttpResolver, behavior: Behavior) -> RequestContext
     if site_header is not None and caller.site_id is not None and site_header != caller.site_id:
         raise Forbidden("The application token is not valid for this site.")
     caller.require(behavior)
-    return RequestContext(caller, caller.tenant_id, site_header if site_header is not None else caller.site_id)
+    return RequestContext(
+        caller, caller.tenant_id, site_header if site_header is not None else caller.site_id
+    )
 
 
 def _int_header(headers: dict[str, str], name: str) -> int | None:
@@ -107,13 +109,17 @@ def _int_header(headers: dict[str, str], name: str) -> int | None:
     return int(value)
 
 
-def json_response(body: Any, response_fields: str | None = None, *, sensitive: bool = False,
-                  status: int = 200) -> Response[str]:
+def json_response(
+    body: Any, response_fields: str | None = None, *, sensitive: bool = False, status: int = 200
+) -> Response[str]:
     """A JSON response projected by ``responseFields``; ``sensitive`` bodies are never cached."""
     selection = parse_response_fields(response_fields)
-    return Response(status_code=status, content_type="application/json",
-                    body=json.dumps(project(body, selection), separators=(",", ":")),
-                    headers=NO_STORE if sensitive else None)
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(project(body, selection), separators=(",", ":")),
+        headers=NO_STORE if sensitive else None,
+    )
 
 
 def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
@@ -127,7 +133,7 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
         request_id = (event.get("requestContext") or {}).get("requestId") or secrets.token_hex(16)
         correlation_id = incoming if _SAFE_CORRELATION.fullmatch(incoming) else request_id
         logger.set_correlation_id(correlation_id)
-        app.append_context(correlation_id=correlation_id)
+        app.append_context(correlation_id=correlation_id)  # type: ignore[no-untyped-call]
         result = app.resolve(event, context)
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
         return result

@@ -30,8 +30,11 @@ def project(value: Any, selection: Selection | None) -> Any:
         return [project(element, selection) for element in value]
     if not isinstance(value, dict):
         return value
-    return {name: project(inner, selection[name.lower()])
-            for name, inner in value.items() if name.lower() in selection}
+    return {
+        name: project(inner, selection[name.lower()])
+        for name, inner in value.items()
+        if name.lower() in selection
+    }
 
 
 def _parse_list(text: str, position: int, depth: int) -> tuple[Selection, int]:

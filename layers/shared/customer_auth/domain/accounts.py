@@ -33,26 +33,40 @@ class AccountService:
         now = self._clock()
         for _ in range(_ID_ATTEMPTS):
             account_id = random_account_id()
-            account = requested.model_copy(update={
-                "id": account_id,
-                "user_id": None,
-                "user_name": None,
-                "is_locked": False,
-                "has_external_password": False,
-                "last_2fa_date": None,
-                "customer_since_date": requested.customer_since_date or now,
-                "audit_info": AuditInfo(create_date=now, create_by=caller.client_id,
-                                        update_date=now, update_by=caller.client_id),
-                "contacts": [
-                    contact.model_copy(update={"id": index, "account_id": account_id})
-                    for index, contact in enumerate(requested.contacts or [], start=1)
-                ] if requested.contacts is not None else None,
-                "notes": [
-                    note.model_copy(update={"id": index, "audit_info": AuditInfo(
-                        create_date=now, create_by=caller.client_id)})
-                    for index, note in enumerate(requested.notes or [], start=1)
-                ] if requested.notes is not None else None,
-            })
+            account = requested.model_copy(
+                update={
+                    "id": account_id,
+                    "user_id": None,
+                    "user_name": None,
+                    "is_locked": False,
+                    "has_external_password": False,
+                    "last_2fa_date": None,
+                    "customer_since_date": requested.customer_since_date or now,
+                    "audit_info": AuditInfo(
+                        create_date=now,
+                        create_by=caller.client_id,
+                        update_date=now,
+                        update_by=caller.client_id,
+                    ),
+                    "contacts": [
+                        contact.model_copy(update={"id": index, "account_id": account_id})
+                        for index, contact in enumerate(requested.contacts or [], start=1)
+                    ]
+                    if requested.contacts is not None
+                    else None,
+                    "notes": [
+                        note.model_copy(
+                            update={
+                                "id": index,
+                                "audit_info": AuditInfo(create_date=now, create_by=caller.client_id),
+                            }
+                        )
+                        for index, note in enumerate(requested.notes or [], start=1)
+                    ]
+                    if requested.notes is not None
+                    else None,
+                }
+            )
             if self._store.insert_account(caller.tenant_id, account):
                 return account
         raise Unavailable("could not allocate an account id")

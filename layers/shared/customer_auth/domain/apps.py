@@ -34,19 +34,24 @@ class AppTokenLifetimes:
 
 
 class AppAuthService:
-    def __init__(self, store: AppStore, jwt: JwtCodec, clock: Clock,
-                 lifetimes: AppTokenLifetimes) -> None:
+    def __init__(self, store: AppStore, jwt: JwtCodec, clock: Clock, lifetimes: AppTokenLifetimes) -> None:
         self._store = store
         self._jwt = jwt
         self._clock = clock
         self._lifetimes = lifetimes
 
-    def authenticate(self, client_id: str | None, client_secret: str | None, grant_type: str | None,
-                     refresh_token: str | None) -> AppTokens:
+    def authenticate(
+        self,
+        client_id: str | None,
+        client_secret: str | None,
+        grant_type: str | None,
+        refresh_token: str | None,
+    ) -> AppTokens:
         """Kibo's oauth endpoint: credentials alone, or credentials with a refresh token to renew."""
         if grant_type is None or grant_type not in GRANT_TYPES:
-            raise InvalidParameter("grant_type must be client_credentials or refresh_token.",
-                                   field="grant_type")
+            raise InvalidParameter(
+                "grant_type must be client_credentials or refresh_token.", field="grant_type"
+            )
         if not client_id:
             raise InvalidParameter("client_id is required.", field="client_id")
         if not client_secret:
@@ -80,12 +85,18 @@ class AppAuthService:
     def _mint(self, client: AppClient) -> tuple[AppTokens, AppRefreshToken]:
         now = self._clock()
         access_expires = now + timedelta(seconds=self._lifetimes.access_seconds)
-        access_token = self._jwt.mint("app", client.client_id, now, access_expires, {
-            "client_id": client.client_id,
-            "tenant_id": client.tenant_id,
-            "site_id": client.site_id,
-            "behaviors": sorted(client.behaviors),
-        })
+        access_token = self._jwt.mint(
+            "app",
+            client.client_id,
+            now,
+            access_expires,
+            {
+                "client_id": client.client_id,
+                "tenant_id": client.tenant_id,
+                "site_id": client.site_id,
+                "behaviors": sorted(client.behaviors),
+            },
+        )
         refresh_token = new_opaque_token()
         record = AppRefreshToken(
             digest=token_digest(refresh_token),
@@ -101,11 +112,14 @@ def caller_from_app_token(jwt: JwtCodec, token: str, clock: Clock) -> Caller:
         claims = jwt.verify(token, "app", clock())
         behaviors = claims["behaviors"]
         tenant_id, site_id, client_id = claims["tenant_id"], claims.get("site_id"), claims["client_id"]
-        if (not isinstance(behaviors, list) or not all(isinstance(b, str) for b in behaviors)
-                or not isinstance(tenant_id, int) or not isinstance(client_id, str)
-                or not (site_id is None or isinstance(site_id, int))):
+        if (
+            not isinstance(behaviors, list)
+            or not all(isinstance(b, str) for b in behaviors)
+            or not isinstance(tenant_id, int)
+            or not isinstance(client_id, str)
+            or not (site_id is None or isinstance(site_id, int))
+        ):
             raise InvalidJwt("malformed app claims")
     except (InvalidJwt, KeyError) as error:
         raise Unauthenticated("The application token is missing or not valid.") from error
-    return Caller(client_id=client_id, tenant_id=tenant_id, site_id=site_id,
-                  behaviors=frozenset(behaviors))
+    return Caller(client_id=client_id, tenant_id=tenant_id, site_id=site_id, behaviors=frozenset(behaviors))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ..models.auth import CustomerAuthTicket, CustomerLoginInfo
+from ..tokens.opaque import new_id
 from .behaviors import Behavior
 from .caller import Caller
 from .clock import Clock
@@ -12,7 +13,6 @@ from .passwords import PasswordHasher, check_importable_hash, check_password_pol
 from .ports import AccountStore
 from .records import Login, NewLogin
 from .sessions import SessionGrant, SessionStarter, fingerprint_digest
-from ..tokens.opaque import new_id
 
 _WRITE_ATTEMPTS = 3
 
@@ -24,23 +24,27 @@ class _Credential:
 
 
 class LoginService:
-    def __init__(self, store: AccountStore, hasher: PasswordHasher, sessions: SessionStarter,
-                 clock: Clock) -> None:
+    def __init__(
+        self, store: AccountStore, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
+    ) -> None:
         self._store = store
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
 
-    def create_login(self, caller: Caller, site_id: int | None, account_id: int,
-                     info: CustomerLoginInfo) -> CustomerAuthTicket:
+    def create_login(
+        self, caller: Caller, site_id: int | None, account_id: int, info: CustomerLoginInfo
+    ) -> CustomerAuthTicket:
         """Create the account's login and its first session; see CONTRACT.md §4."""
         if info.auth_ticket_ttl_minutes is not None or info.refresh_token_ttl_minutes is not None:
             caller.require(Behavior.CONFIGURE_TOKEN_DURATIONS)
         email = checked_email(info.email_address) if info.email_address is not None else None
-        if info.username is None and email is None:
+        if info.username is not None:
+            username = checked_username(info.username)
+        elif email is not None:
+            username = email
+        else:
             raise InvalidParameter("emailAddress or username is required.", field="emailAddress")
-        username = checked_username(info.username) if info.username is not None else email
-        assert username is not None
         credential = _requested_credential(info)
 
         hashed: _Credential | None = None
@@ -74,37 +78,47 @@ class LoginService:
                 password_hash=hashed.secret,
                 password_is_external=hashed.is_external,
                 created_at=now,
-                trusted_fingerprint_digests=(fingerprint_digest(info.fingerprint),) if info.fingerprint else (),
+                trusted_fingerprint_digests=(fingerprint_digest(info.fingerprint),)
+                if info.fingerprint
+                else (),
                 trusted_regions=(info.region,) if info.region else (),
             )
-            account_after = stored.account.model_copy(update={
-                "user_id": user_id,
-                "user_name": username,
-                "email_address": stored.account.email_address or login_email,
-                "is_anonymous": False,
-                "has_external_password": hashed.is_external,
-                "audit_info": stored.account.audit_info.model_copy(
-                    update={"update_by": caller.client_id, "update_date": now}),
-            })
-            started = self._sessions.start(SessionGrant(
-                tenant_id=caller.tenant_id,
-                site_id=site_id,
-                account_id=account_id,
-                user_id=user_id,
-                username=username,
-                client_id=caller.client_id,
-                access_minutes=access_minutes,
-                refresh_minutes=refresh_minutes,
-            ), now)
+            account_after = stored.account.model_copy(
+                update={
+                    "user_id": user_id,
+                    "user_name": username,
+                    "email_address": stored.account.email_address or login_email,
+                    "is_anonymous": False,
+                    "has_external_password": hashed.is_external,
+                    "audit_info": stored.account.audit_info.model_copy(
+                        update={"update_by": caller.client_id, "update_date": now}
+                    ),
+                }
+            )
+            started = self._sessions.start(
+                SessionGrant(
+                    tenant_id=caller.tenant_id,
+                    site_id=site_id,
+                    account_id=account_id,
+                    user_id=user_id,
+                    username=username,
+                    client_id=caller.client_id,
+                    access_minutes=access_minutes,
+                    refresh_minutes=refresh_minutes,
+                ),
+                now,
+            )
             try:
-                self._store.create_login(NewLogin(
-                    login=login,
-                    account_before=stored,
-                    account_after=account_after,
-                    session=started.session,
-                    refresh_token=started.refresh_record,
-                    identifier_fields=login.identifiers(),
-                ))
+                self._store.create_login(
+                    NewLogin(
+                        login=login,
+                        account_before=stored,
+                        account_after=account_after,
+                        session=started.session,
+                        refresh_token=started.refresh_record,
+                        identifier_fields=login.identifiers(),
+                    )
+                )
             except ConcurrentUpdate:
                 continue
             return started.ticket(account_after)

@@ -24,10 +24,12 @@ def check_password_policy(password: str, identifiers: list[str]) -> None:
     """Raise ``InvalidParameter`` for a password the policy refuses (NIST 800-63B style)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidParameter(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidParameter(
-            f"password must be at most {MAX_PASSWORD_LENGTH} characters.", field="password")
+            f"password must be at most {MAX_PASSWORD_LENGTH} characters.", field="password"
+        )
     if normalize_identifier(password) in {normalize_identifier(i) for i in identifiers}:
         raise InvalidParameter("password must not be the email address or username.", field="password")
 
@@ -36,5 +38,6 @@ def check_importable_hash(external_hash: str) -> None:
     """Raise ``InvalidParameter`` unless the hash is one we can verify at first sign-in."""
     if not any(pattern.fullmatch(external_hash) for pattern in _IMPORTABLE_HASHES):
         raise InvalidParameter(
-            "externalPassword must be a bcrypt ($2b$), Argon2 ($argon2id$) or Django "
-            "pbkdf2_sha256$ hash.", field="externalPassword")
+            "externalPassword must be a bcrypt ($2b$), Argon2 ($argon2id$) or Django pbkdf2_sha256$ hash.",
+            field="externalPassword",
+        )

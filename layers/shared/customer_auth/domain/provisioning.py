@@ -18,9 +18,16 @@ def provision_tenant(store: TenantStore, tenant: Tenant) -> Tenant:
     return tenant
 
 
-def create_client(store: TenantStore, *, tenant_id: int, name: str, behaviors: list[str],
-                  site_id: int | None = None, client_id: str | None = None,
-                  secret: str | None = None) -> tuple[AppClient, str]:
+def create_client(
+    store: TenantStore,
+    *,
+    tenant_id: int,
+    name: str,
+    behaviors: list[str],
+    site_id: int | None = None,
+    client_id: str | None = None,
+    secret: str | None = None,
+) -> tuple[AppClient, str]:
     """Create an app client; returns it with its secret, which is stored only as a digest."""
     tenant = store.get_tenant(tenant_id)
     if tenant is None:

@@ -32,13 +32,23 @@ class TokenPolicy:
 
     def access_minutes(self, requested: int | None) -> int:
         """The access-token life to grant for a request (``None``: the tenant default)."""
-        return _granted(requested, self.access_default_minutes, self.access_max_minutes,
-                        PLATFORM_MAX_ACCESS_MINUTES, "authTicketTtlMinutes")
+        return _granted(
+            requested,
+            self.access_default_minutes,
+            self.access_max_minutes,
+            PLATFORM_MAX_ACCESS_MINUTES,
+            "authTicketTtlMinutes",
+        )
 
     def refresh_minutes(self, requested: int | None) -> int:
         """The refresh-family life to grant for a request (``None``: the tenant default)."""
-        return _granted(requested, self.refresh_default_minutes, self.refresh_max_minutes,
-                        PLATFORM_MAX_REFRESH_MINUTES, "refreshTokenTtlMinutes")
+        return _granted(
+            requested,
+            self.refresh_default_minutes,
+            self.refresh_max_minutes,
+            PLATFORM_MAX_REFRESH_MINUTES,
+            "refreshTokenTtlMinutes",
+        )
 
 
 def _granted(requested: int | None, default: int, tenant_max: int, platform_max: int, name: str) -> int:
@@ -47,11 +57,9 @@ def _granted(requested: int | None, default: int, tenant_max: int, platform_max:
     if requested <= 0:
         raise InvalidParameter(f"{name} must be a positive number of minutes.", field=name)
     if requested > platform_max:
-        raise InvalidParameter(
-            f"{name} exceeds the platform maximum of {platform_max} minutes.", field=name)
+        raise InvalidParameter(f"{name} exceeds the platform maximum of {platform_max} minutes.", field=name)
     if requested > tenant_max:
-        raise InvalidParameter(
-            f"{name} exceeds the tenant maximum of {tenant_max} minutes.", field=name)
+        raise InvalidParameter(f"{name} exceeds the tenant maximum of {tenant_max} minutes.", field=name)
     return requested
 
 

@@ -29,8 +29,11 @@ class DynamoStore:
     def insert_account(self, tenant_id: int, account: CustomerAccount) -> bool:
         try:
             with _unavailable_on_failure():
-                self._db.put_item(TableName=self._table, Item=items.account_item(tenant_id, account, 1),
-                                  ConditionExpression=_NOT_EXISTS)
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=items.account_item(tenant_id, account, 1),
+                    ConditionExpression=_NOT_EXISTS,
+                )
         except ClientError as error:
             if _code(error) == "ConditionalCheckFailedException":
                 return False
@@ -39,8 +42,9 @@ class DynamoStore:
 
     def get_account(self, tenant_id: int, account_id: int) -> StoredAccount | None:
         with _unavailable_on_failure():
-            found = self._db.get_item(TableName=self._table, Key=items.account_key(tenant_id, account_id),
-                                      ConsistentRead=True).get("Item")
+            found = self._db.get_item(
+                TableName=self._table, Key=items.account_key(tenant_id, account_id), ConsistentRead=True
+            ).get("Item")
         return items.stored_account_from(found) if found else None
 
     def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
@@ -61,23 +65,27 @@ class DynamoStore:
         before = new_login.account_before
         after = items.account_item(before.tenant_id, new_login.account_after, before.version + 1)
         transaction: list[TransactWriteItemTypeDef] = [
-            {"Update": {
-                "TableName": self._table,
-                "Key": items.account_key(before.tenant_id, before.account.id),
-                "UpdateExpression": "SET #doc = :doc, #version = :next",
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#doc": "doc", "#version": "version"},
-                "ExpressionAttributeValues": {
-                    ":doc": after["doc"],
-                    ":next": {"N": str(before.version + 1)},
-                    ":expected": {"N": str(before.version)},
-                },
-            }},
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": items.account_key(before.tenant_id, before.account.id),
+                    "UpdateExpression": "SET #doc = :doc, #version = :next",
+                    "ConditionExpression": "#version = :expected",
+                    "ExpressionAttributeNames": {"#doc": "doc", "#version": "version"},
+                    "ExpressionAttributeValues": {
+                        ":doc": after["doc"],
+                        ":next": {"N": str(before.version + 1)},
+                        ":expected": {"N": str(before.version)},
+                    },
+                }
+            },
             self._put(items.login_item(login), _NOT_EXISTS),
         ]
         fields = list(new_login.identifier_fields.items())
-        transaction += [self._put(items.identifier_item(login, normalized, field), _NOT_EXISTS)
-                        for normalized, field in fields]
+        transaction += [
+            self._put(items.identifier_item(login, normalized, field), _NOT_EXISTS)
+            for normalized, field in fields
+        ]
         transaction += [
             self._put(items.session_item(new_login.session), _NOT_EXISTS),
             self._put(items.access_item(new_login.session), _NOT_EXISTS),
@@ -92,7 +100,9 @@ class DynamoStore:
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
             failed = {index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
             if 1 in failed:
-                raise Conflict(f"Account {before.account.id} already has a login.", field="accountId") from None
+                raise Conflict(
+                    f"Account {before.account.id} already has a login.", field="accountId"
+                ) from None
             for offset, (_, field) in enumerate(fields, start=2):
                 if offset in failed:
                     raise Conflict(f"The {field} is already used by another login.", field=field) from None
@@ -112,22 +122,32 @@ class DynamoStore:
         client_key, refresh_key = items.client_key(client_id), items.app_refresh_key(refresh_digest)
         found = self._batch_get([client_key, refresh_key])
         client, refresh = found.get(_key_id(client_key)), found.get(_key_id(refresh_key))
-        return (items.client_from(client) if client else None,
-                items.app_refresh_from(refresh) if refresh else None)
+        return (
+            items.client_from(client) if client else None,
+            items.app_refresh_from(refresh) if refresh else None,
+        )
 
     def put_app_refresh(self, token: AppRefreshToken) -> None:
         with _unavailable_on_failure():
-            self._db.put_item(TableName=self._table, Item=items.app_refresh_item(token),
-                              ConditionExpression=_NOT_EXISTS)
+            self._db.put_item(
+                TableName=self._table, Item=items.app_refresh_item(token), ConditionExpression=_NOT_EXISTS
+            )
 
     def rotate_app_refresh(self, old: AppRefreshToken, new: AppRefreshToken) -> bool:
         try:
             with _unavailable_on_failure():
-                self._db.transact_write_items(TransactItems=[
-                    {"Delete": {"TableName": self._table, "Key": items.app_refresh_key(old.digest),
-                                "ConditionExpression": "attribute_exists(pk)"}},
-                    self._put(items.app_refresh_item(new), _NOT_EXISTS),
-                ])
+                self._db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self._table,
+                                "Key": items.app_refresh_key(old.digest),
+                                "ConditionExpression": "attribute_exists(pk)",
+                            }
+                        },
+                        self._put(items.app_refresh_item(new), _NOT_EXISTS),
+                    ]
+                )
         except ClientError as error:
             if _code(error) == "TransactionCanceledException":
                 return False
@@ -137,8 +157,9 @@ class DynamoStore:
     # -- operator provisioning -------------------------------------------------------------
     def get_tenant(self, tenant_id: int) -> Tenant | None:
         with _unavailable_on_failure():
-            found = self._db.get_item(TableName=self._table, Key=items.tenant_key(tenant_id),
-                                      ConsistentRead=True).get("Item")
+            found = self._db.get_item(
+                TableName=self._table, Key=items.tenant_key(tenant_id), ConsistentRead=True
+            ).get("Item")
         return items.tenant_from(found) if found else None
 
     def put_tenant(self, tenant: Tenant) -> None:
@@ -160,10 +181,12 @@ class DynamoStore:
         for _ in range(_BATCH_ATTEMPTS):
             with _unavailable_on_failure():
                 response = self._db.batch_get_item(
-                    RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}})
+                    RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}}
+                )
             for item in response.get("Responses", {}).get(self._table, []):
                 found[_key_id(item)] = item
-            pending = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+            pending = unprocessed.get(self._table, {}).get("Keys", [])
             if not pending:
                 return found
         raise Unavailable("DynamoDB left keys unprocessed after retries")
@@ -193,12 +216,15 @@ def _unavailable_on_failure() -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        if _code(error) in _RETRYABLE or error.response.get("ResponseMetadata", {}).get(
-                "HTTPStatusCode", 400) >= 500:
+        if (
+            _code(error) in _RETRYABLE
+            or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) >= 500
+        ):
             raise Unavailable(f"DynamoDB: {_code(error)}") from error
         if _code(error) == "TransactionCanceledException" and any(
-                r.get("Code") in {"ThrottlingError", "ProvisionedThroughputExceeded"}
-                for r in error.response.get("CancellationReasons", [])):
+            r.get("Code") in {"ThrottlingError", "ProvisionedThroughputExceeded"}
+            for r in error.response.get("CancellationReasons", [])
+        ):
             raise Unavailable("DynamoDB throttled the transaction") from error
         raise
     except BotoCoreError as error:

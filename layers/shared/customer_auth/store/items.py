@@ -111,8 +111,9 @@ def tenant_item(tenant: Tenant) -> Item:
         tenantId=tenant.id,
         name=tenant.name,
         domain=tenant.domain,
-        sites=[{"id": s.id, "name": s.name, **({"domain": s.domain} if s.domain else {})}
-               for s in tenant.sites],
+        sites=[
+            {"id": s.id, "name": s.name, **({"domain": s.domain} if s.domain else {})} for s in tenant.sites
+        ],
         tokenPolicy={
             "accessDefaultMinutes": policy.access_default_minutes,
             "accessMaxMinutes": policy.access_max_minutes,
@@ -167,29 +168,43 @@ def client_from(item: Item) -> AppClient:
 
 
 def app_refresh_item(token: AppRefreshToken) -> Item:
-    return to_item(app_refresh_key(token.digest), kind="appRefresh", clientId=token.client_id,
-                   **{TTL_ATTRIBUTE: epoch(token.expires_at)})
+    return to_item(
+        app_refresh_key(token.digest),
+        kind="appRefresh",
+        clientId=token.client_id,
+        **{TTL_ATTRIBUTE: epoch(token.expires_at)},
+    )
 
 
 def app_refresh_from(item: Item) -> AppRefreshToken:
     data = from_item(item)
-    return AppRefreshToken(digest=data["pk"].removeprefix("APPREFRESH#"), client_id=data["clientId"],
-                           expires_at=datetime.fromtimestamp(int(data[TTL_ATTRIBUTE]), tz=UTC))
+    return AppRefreshToken(
+        digest=data["pk"].removeprefix("APPREFRESH#"),
+        client_id=data["clientId"],
+        expires_at=datetime.fromtimestamp(int(data[TTL_ATTRIBUTE]), tz=UTC),
+    )
 
 
 def account_item(tenant_id: int, account: CustomerAccount, version: int) -> Item:
     # The document is kept as JSON text: exact (no float/Decimal conversion) and bounded by
     # the request size limit, far below DynamoDB's 400 KB item limit.
-    return to_item(account_key(tenant_id, account.id), kind="account", tenantId=tenant_id,
-                   accountId=account.id, version=version,
-                   doc=json.dumps(account.to_wire(), separators=(",", ":")))
+    return to_item(
+        account_key(tenant_id, account.id),
+        kind="account",
+        tenantId=tenant_id,
+        accountId=account.id,
+        version=version,
+        doc=json.dumps(account.to_wire(), separators=(",", ":")),
+    )
 
 
 def stored_account_from(item: Item) -> StoredAccount:
     data = from_item(item)
-    return StoredAccount(tenant_id=int(data["tenantId"]),
-                         account=CustomerAccount.model_validate_json(data["doc"]),
-                         version=int(data["version"]))
+    return StoredAccount(
+        tenant_id=int(data["tenantId"]),
+        account=CustomerAccount.model_validate_json(data["doc"]),
+        version=int(data["version"]),
+    )
 
 
 def login_item(login: Login) -> Item:
@@ -211,9 +226,14 @@ def login_item(login: Login) -> Item:
 
 
 def identifier_item(login: Login, normalized: str, field: str) -> Item:
-    return to_item(identifier_key(login.tenant_id, normalized), kind="loginIdentifier",
-                   tenantId=login.tenant_id, accountId=login.account_id, userId=login.user_id,
-                   field=field)
+    return to_item(
+        identifier_key(login.tenant_id, normalized),
+        kind="loginIdentifier",
+        tenantId=login.tenant_id,
+        accountId=login.account_id,
+        userId=login.user_id,
+        field=field,
+    )
 
 
 def session_item(session: Session) -> Item:
@@ -256,4 +276,3 @@ def refresh_item(token: RefreshToken) -> Item:
         parentDigest=token.parent_digest,
         **{TTL_ATTRIBUTE: epoch(token.expires_at)},
     )
-

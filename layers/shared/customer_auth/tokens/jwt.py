@@ -34,8 +34,14 @@ class JwtCodec:
     issuer: str
     audience: str
 
-    def mint(self, use: TokenUse, subject: str, issued_at: datetime, expires_at: datetime,
-             claims: Mapping[str, Any]) -> str:
+    def mint(
+        self,
+        use: TokenUse,
+        subject: str,
+        issued_at: datetime,
+        expires_at: datetime,
+        claims: Mapping[str, Any],
+    ) -> str:
         key = self.keys.signing_key
         payload = {
             **claims,
@@ -48,8 +54,9 @@ class JwtCodec:
             "exp": int(expires_at.timestamp()),
             "token_use": use,
         }
-        return jwt.encode(payload, key.private_key, algorithm="ES256",
-                          headers={"kid": key.kid, "typ": TOKEN_TYPE})
+        return jwt.encode(
+            payload, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": TOKEN_TYPE}
+        )
 
     def verify(self, token: str, use: TokenUse, now: datetime) -> dict[str, Any]:
         """The claims of a valid token of kind ``use``; ``InvalidJwt`` for anything else."""
@@ -66,8 +73,12 @@ class JwtCodec:
                 audience=self.audience,
                 issuer=self.issuer,
                 # Times are checked below against the service's clock, the one that minted them.
-                options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"],
-                         "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+                options={
+                    "require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as error:
             raise InvalidJwt(str(error)) from error

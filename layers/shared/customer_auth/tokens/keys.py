@@ -70,8 +70,9 @@ def _signing_key(entry: Any) -> SigningKey:
 
 def _derive_p256_key(seed: str) -> ec.EllipticCurvePrivateKey:
     # 48 bytes of HKDF output reduced modulo the group order: the bias is below 2**-128.
-    material = HKDF(algorithm=hashes.SHA256(), length=48, salt=b"customer-auth",
-                    info=b"ES256 signing key v1").derive(seed.encode("utf-8"))
+    material = HKDF(
+        algorithm=hashes.SHA256(), length=48, salt=b"customer-auth", info=b"ES256 signing key v1"
+    ).derive(seed.encode("utf-8"))
     scalar = int.from_bytes(material, "big") % (_P256_ORDER - 1) + 1
     return ec.derive_private_key(scalar, ec.SECP256R1())
 

@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv runs everything in the locked environment. It never downloads a Python: it uses a 3.13
+# (or 3.12) interpreter found on this machine (pyenv's first, then PATH).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)),$(shell command -v python3.13 || command -v python3.12))
+UV ?= uv
+RUN := $(UV) run --frozen
+PORT ?= 3000
+
+.PHONY: help install run test lint typecheck cfn-lint pytest sdk-deps requirements events clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+install:  ## create .venv from uv.lock
+	$(UV) sync --frozen
+
+run: install  ## serve every route of template.yaml on 127.0.0.1:$(PORT) with an embedded DynamoDB
+	PORT=$(PORT) $(RUN) python -m tools.local_api
+
+test: lint typecheck cfn-lint pytest  ## the whole suite: ruff, mypy, cfn-lint, pytest
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: install
+	$(RUN) mypy
+
+cfn-lint: install
+	$(RUN) cfn-lint template.yaml
+
+pytest: install sdk-deps
+	$(RUN) pytest -n 2
+
+sdk-deps:  ## Kibo's own JavaScript SDK, for the conformance test (skipped without node/npm)
+	@if command -v npm >/dev/null; then cd tests/sdk && npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the Kibo SDK test will be skipped"; fi
+
+requirements: install  ## re-export the layer's requirements.txt from uv.lock
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt \
+		-o layers/shared/requirements.txt
+
+clean:
+	rm -rf .venv .aws-sam .pytest_cache .mypy_cache .ruff_cache tests/sdk/node_modules
