@@ -1,0 +1,104 @@
+"""The local server (`make run`) started as a subprocess on free ports, as a user would run it."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib import error, request
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = json.loads((ROOT / "tools/local_api/seed.json").read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class LocalServer:
+    base: str
+    process: subprocess.Popen[str]
+    tenant_id: int = SEED["tenant"]["id"]
+    site_id: int = SEED["tenant"]["sites"][0]["id"]
+    client_id: str = SEED["clients"][0]["clientId"]
+    client_secret: str = SEED["clients"][0]["secret"]
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Reply:
+        headers = {"content-type": "application/json", "x-vol-tenant": str(self.tenant_id),
+                   "x-vol-site": str(self.site_id)}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        outgoing = request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with request.urlopen(outgoing, timeout=30) as response:  # noqa: S310 (loopback only)
+                raw, status, reply_headers = response.read(), response.status, response.headers
+        except error.HTTPError as failure:
+            raw, status, reply_headers = failure.read(), failure.code, failure.headers
+        return Reply(status, {k.lower(): v for k, v in reply_headers.items()},
+                     json.loads(raw) if raw else None)
+
+    def app_token(self) -> str:
+        reply = self.call("POST", "/api/platform/applications/authtickets/oauth", {
+            "client_id": self.client_id, "client_secret": self.client_secret,
+            "grant_type": "client_credentials"})
+        assert reply.status == 200, reply.body
+        token: str = reply.body["access_token"]
+        return token
+
+
+def start_server(extra_env: dict[str, str] | None = None) -> LocalServer:
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH"))}
+    environment.update({"PORT": str(port), **(extra_env or {})})
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "tools.local_api"], cwd=ROOT, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = LocalServer(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"local server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("local server did not start within 60 s")
+
+
+def stop_server(server: LocalServer) -> str:
+    server.process.terminate()
+    try:
+        output, _ = server.process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        output, _ = server.process.communicate()
+    return output
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[LocalServer]:
+    server = start_server()
+    yield server
+    stop_server(server)
