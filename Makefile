@@ -26,6 +26,9 @@ test: lint typecheck cfn-lint sam-validate pytest  ## the whole suite: ruff, myp
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	@$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
+		| diff -q - <(grep -v '^#' layers/shared/requirements.txt) >/dev/null \
+		|| { echo "layers/shared/requirements.txt drifted from uv.lock: run make requirements"; exit 1; }
 
 typecheck: install
 	$(RUN) mypy
@@ -45,7 +48,7 @@ sdk-deps:  ## Kibo's own JavaScript SDK, for the conformance test (skipped witho
 	else echo "npm not found: the Kibo SDK test will be skipped"; fi
 
 requirements: install  ## re-export the layer's requirements.txt from uv.lock
-	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt \
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
 		-o layers/shared/requirements.txt
 
 clean:

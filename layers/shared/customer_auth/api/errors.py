@@ -30,6 +30,22 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
+def error_body(
+    status: int, error_code: str, message: str, correlation_id: str, field: str | None = None
+) -> str:
+    """Kibo's ``ApiError`` JSON."""
+    return json.dumps(
+        {
+            "message": message,
+            "applicationName": APPLICATION_NAME,
+            "errorCode": error_code,
+            "additionalErrorData": [{"name": "field", "value": field}] if field else [],
+            "items": [],
+            "correlationId": correlation_id,
+        }
+    )
+
+
 def error_response(
     status: int,
     error_code: str,
@@ -38,18 +54,10 @@ def error_response(
     field: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    body = {
-        "message": message,
-        "applicationName": APPLICATION_NAME,
-        "errorCode": error_code,
-        "additionalErrorData": [{"name": "field", "value": field}] if field else [],
-        "items": [],
-        "correlationId": correlation_id,
-    }
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body),
+        body=error_body(status, error_code, message, correlation_id, field),
         headers={"x-vol-correlation": correlation_id, **(headers or {})},
     )
 
@@ -74,6 +82,22 @@ def validation_error_response(error: RequestValidationError, correlation_id: str
         name = ".".join(location[1:])
     message = f"{name}: {first.get('msg', 'is not valid')}."
     return error_response(400, "MISSING_OR_INVALID_PARAMETER", message, correlation_id, name)
+
+
+def unsupported_content_type(correlation_id: str) -> dict[str, Any]:
+    """An API Gateway proxy result refusing a body that is not JSON (before any parsing)."""
+    return {
+        "statusCode": 400,
+        "headers": {"Content-Type": "application/json", "x-vol-correlation": correlation_id},
+        "body": error_body(
+            400,
+            "MISSING_OR_INVALID_PARAMETER",
+            "Content-Type must be application/json.",
+            correlation_id,
+            "Content-Type",
+        ),
+        "isBase64Encoded": False,
+    }
 
 
 def unavailable_response(correlation_id: str) -> Response[str]:

@@ -22,6 +22,7 @@ from .errors import (
     domain_error_response,
     error_response,
     unavailable_response,
+    unsupported_content_type,
     validation_error_response,
 )
 from .observability import logger, metrics, tracer
@@ -100,6 +101,14 @@ def authorize(app: APIGatewayHttpResolver, behavior: Behavior) -> RequestContext
     )
 
 
+def _json_or_no_body(event: dict[str, Any]) -> bool:
+    """Kibo's API speaks JSON: a body sent as anything else is refused before it is parsed."""
+    if not event.get("body"):
+        return True
+    content_type = (event.get("headers") or {}).get("content-type", "").split(";")[0].strip().lower()
+    return content_type in {"", "application/json"}
+
+
 def _int_header(headers: dict[str, str], name: str) -> int | None:
     value = headers.get(name)
     if value is None or value == "":
@@ -133,6 +142,8 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
         request_id = (event.get("requestContext") or {}).get("requestId") or secrets.token_hex(16)
         correlation_id = incoming if _SAFE_CORRELATION.fullmatch(incoming) else request_id
         logger.set_correlation_id(correlation_id)
+        if not _json_or_no_body(event):
+            return unsupported_content_type(correlation_id)
         app.append_context(correlation_id=correlation_id)  # type: ignore[no-untyped-call]
         result = app.resolve(event, context)
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id

@@ -5,7 +5,7 @@ import secrets
 from ..models.account import AuditInfo, CustomerAccount
 from .caller import Caller
 from .clock import Clock
-from .errors import NotFound, Unavailable
+from .errors import InvalidParameter, NotFound, Unavailable
 from .identity import checked_email
 from .ports import AccountStore
 
@@ -13,6 +13,9 @@ MAX_ACCOUNT_ID = 2**31 - 1
 """Kibo's account ids are int32; SDKs in typed languages hold them as such."""
 
 _ID_ATTEMPTS = 8
+
+MAX_ACCOUNT_DOCUMENT_BYTES = 100_000
+"""Keeps a stored account far below DynamoDB's 400 KB item limit, whatever the field limits allow."""
 
 
 def random_account_id() -> int:
@@ -30,6 +33,10 @@ class AccountService:
         """Create an account from the client's fields; the server owns ids, login and audit fields."""
         if requested.email_address is not None:
             checked_email(requested.email_address)
+        if len(requested.model_dump_json(by_alias=True)) > MAX_ACCOUNT_DOCUMENT_BYTES:
+            raise InvalidParameter(
+                f"The account is larger than {MAX_ACCOUNT_DOCUMENT_BYTES} bytes.", field="body"
+            )
         now = self._clock()
         for _ in range(_ID_ATTEMPTS):
             account_id = random_account_id()

@@ -1,0 +1,74 @@
+"""template.yaml holds the promises the deployment makes: one function per endpoint, least
+privilege, keys in Secrets Manager, and a table that cannot be lost by accident."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tools import sam_template
+
+ROOT = Path(__file__).resolve().parents[2]
+RESOURCES: dict[str, Any] = sam_template.template()["Resources"]
+FUNCTIONS = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+TABLE = next(r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::DynamoDB::Table")
+
+# What each function's code calls on the table (the store methods its route reaches).
+DYNAMODB_ACTIONS = {
+    "AppTokenFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    "AddAccountFunction": {"dynamodb:PutItem"},
+    "GetAccountFunction": {"dynamodb:GetItem"},
+    "CreateLoginFunction": {
+        "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
+    "JwksFunction": set(),
+}
+
+
+def _table_actions(properties: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for policy in properties.get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if statement["Resource"] == {"Fn::GetAtt": "AuthTable.Arn"}:
+                actions |= set(statement["Action"])
+    return actions
+
+
+def test_each_function_serves_its_own_routes_from_its_own_code_folder() -> None:
+    for name, properties in FUNCTIONS.items():
+        assert properties["Events"], name
+        assert (ROOT / properties["CodeUri"] / "app.py").is_file(), name
+        assert properties["Handler"] == "app.lambda_handler"
+    paths = [route.route_key for route in sam_template.routes()]
+    assert len(paths) == len(set(paths)), "a route served twice"
+
+
+def test_each_function_gets_exactly_the_table_actions_its_code_uses_and_no_wildcards() -> None:
+    assert {name: _table_actions(p) for name, p in FUNCTIONS.items()} == DYNAMODB_ACTIONS
+    for properties in FUNCTIONS.values():
+        assert "MemorySize" in properties
+        assert not any("*" in a for a in _table_actions(properties))
+
+
+def test_table_has_on_demand_billing_ttl_point_in_time_recovery_and_deletion_protection() -> None:
+    assert TABLE["BillingMode"] == "PAY_PER_REQUEST"
+    assert TABLE["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert TABLE["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert TABLE["DeletionProtectionEnabled"] is True
+
+
+def test_signing_keys_come_from_secrets_manager_and_no_environment_value_looks_like_a_secret() -> None:
+    globals_env = sam_template.function_environment()
+    assert globals_env["SIGNING_KEYS_SECRET_ID"] == {"Ref": "SigningKeys"}
+    assert RESOURCES["SigningKeys"]["Type"] == "AWS::SecretsManager::Secret"
+    for name, value in globals_env.items():
+        assert not re.search(r"SECRET(?!_ID)|PASSWORD|PRIVATE", name), name
+        assert not (isinstance(value, str) and "BEGIN" in value)
+
+
+def test_runtime_architecture_layer_and_api_throttling() -> None:
+    function_globals = sam_template.template()["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
+    assert RESOURCES["SharedLayer"]["Metadata"]["BuildMethod"] == "python3.13"
+    throttling = RESOURCES["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(throttling)
