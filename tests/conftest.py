@@ -3,23 +3,29 @@
 import os
 
 # Set before any module reads its settings; no test may reach real AWS.
-os.environ.update({
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "TABLE_NAME": "customer-auth-test",
-    "SIGNING_KEYS_SECRET_ID": "customer-auth-test-keys",
-    "TOKEN_ISSUER": "https://customer-auth.test",
-    "TOKEN_AUDIENCE": "customer-auth",
-    "PASSWORD_HASH_PROFILE": "test",
-    "POWERTOOLS_SERVICE_NAME": "customer-auth",
-    "POWERTOOLS_METRICS_NAMESPACE": "CustomerAuth",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-})
-for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-                 "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "TABLE_NAME": "customer-auth-test",
+        "SIGNING_KEYS_SECRET_ID": "customer-auth-test-keys",
+        "TOKEN_ISSUER": "https://customer-auth.test",
+        "TOKEN_AUDIENCE": "customer-auth",
+        "PASSWORD_HASH_PROFILE": "test",
+        "POWERTOOLS_SERVICE_NAME": "customer-auth",
+        "POWERTOOLS_METRICS_NAMESPACE": "CustomerAuth",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+)
+for variable in (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+):
     os.environ.pop(variable, None)
 
 pytest_plugins = ["tests.support.fixtures"]

@@ -42,24 +42,34 @@ class LocalServer:
     client_secret: str = SEED["clients"][0]["secret"]
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Reply:
-        headers = {"content-type": "application/json", "x-vol-tenant": str(self.tenant_id),
-                   "x-vol-site": str(self.site_id)}
+        headers = {
+            "content-type": "application/json",
+            "x-vol-tenant": str(self.tenant_id),
+            "x-vol-site": str(self.site_id),
+        }
         if token:
             headers["authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
-        outgoing = request.Request(self.base + path, data=data, method=method, headers=headers)
+        outgoing = request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
             with request.urlopen(outgoing, timeout=30) as response:  # noqa: S310 (loopback only)
                 raw, status, reply_headers = response.read(), response.status, response.headers
         except error.HTTPError as failure:
             raw, status, reply_headers = failure.read(), failure.code, failure.headers
-        return Reply(status, {k.lower(): v for k, v in reply_headers.items()},
-                     json.loads(raw) if raw else None)
+        return Reply(
+            status, {k.lower(): v for k, v in reply_headers.items()}, json.loads(raw) if raw else None
+        )
 
     def app_token(self) -> str:
-        reply = self.call("POST", "/api/platform/applications/authtickets/oauth", {
-            "client_id": self.client_id, "client_secret": self.client_secret,
-            "grant_type": "client_credentials"})
+        reply = self.call(
+            "POST",
+            "/api/platform/applications/authtickets/oauth",
+            {
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "grant_type": "client_credentials",
+            },
+        )
         assert reply.status == 200, reply.body
         token: str = reply.body["access_token"]
         return token
@@ -67,12 +77,20 @@ class LocalServer:
 
 def start_server(extra_env: dict[str, str] | None = None) -> LocalServer:
     port = free_port()
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH"))}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH"))
+    }
     environment.update({"PORT": str(port), **(extra_env or {})})
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "tools.local_api"], cwd=ROOT, env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.local_api"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     server = LocalServer(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

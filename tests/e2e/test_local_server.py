@@ -20,16 +20,23 @@ def _email() -> str:
     return f"shopper-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def test_scripted_session_app_token_account_create_login_get_account_and_jwks(local_server: LocalServer) -> None:
+def test_scripted_session_app_token_account_create_login_get_account_and_jwks(
+    local_server: LocalServer,
+) -> None:
     app = local_server.app_token()
     email = _email()
-    account = local_server.call("POST", "/api/commerce/customer/accounts",
-                                {"emailAddress": email, "firstName": "Ada"}, token=app)
+    account = local_server.call(
+        "POST", "/api/commerce/customer/accounts", {"emailAddress": email, "firstName": "Ada"}, token=app
+    )
     assert account.status == 200
     assert account.body["isAnonymous"] is True
 
-    ticket = local_server.call("POST", f"/api/commerce/customer/accounts/{account.body['id']}/Create-Login",
-                               {"emailAddress": email, "password": "a long passphrase"}, token=app)
+    ticket = local_server.call(
+        "POST",
+        f"/api/commerce/customer/accounts/{account.body['id']}/Create-Login",
+        {"emailAddress": email, "password": "a long passphrase"},
+        token=app,
+    )
     assert ticket.status == 200, ticket.body
     assert ticket.headers["cache-control"] == "no-store"
     assert ticket.body["customerAccount"]["isAnonymous"] is False
@@ -42,8 +49,13 @@ def test_scripted_session_app_token_account_create_login_get_account_and_jwks(lo
 
     keys = jwt.PyJWKClient(f"{local_server.base}/.well-known/jwks.json")
     signing_key = keys.get_signing_key_from_jwt(ticket.body["jwtAccessToken"])
-    claims = jwt.decode(ticket.body["jwtAccessToken"], signing_key.key, algorithms=["ES256"],
-                        audience="customer-auth", issuer=local_server.base)
+    claims = jwt.decode(
+        ticket.body["jwtAccessToken"],
+        signing_key.key,
+        algorithms=["ES256"],
+        audience="customer-auth",
+        issuer=local_server.base,
+    )
     assert claims["sub"] == ticket.body["userId"]
     assert claims["account_id"] == account.body["id"]
 
@@ -54,13 +66,19 @@ def test_concurrent_create_logins_for_one_email_over_http_yield_exactly_one_logi
     app = local_server.app_token()
     email = _email()
     account_ids = [
-        local_server.call("POST", "/api/commerce/customer/accounts", {"firstName": "Racer"}, token=app).body["id"]
+        local_server.call("POST", "/api/commerce/customer/accounts", {"firstName": "Racer"}, token=app).body[
+            "id"
+        ]
         for _ in range(8)
     ]
 
     def create(account_id: int) -> int:
-        return local_server.call("POST", f"/api/commerce/customer/accounts/{account_id}/Create-Login",
-                                 {"emailAddress": email, "password": "a long passphrase"}, token=app).status
+        return local_server.call(
+            "POST",
+            f"/api/commerce/customer/accounts/{account_id}/Create-Login",
+            {"emailAddress": email, "password": "a long passphrase"},
+            token=app,
+        ).status
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = sorted(pool.map(create, account_ids))
@@ -79,35 +97,60 @@ def test_aws_endpoint_url_dynamodb_points_the_server_at_another_dynamodb() -> No
     other = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     other.start()
     host, port = other.get_host_and_port()
-    server = start_server({"AWS_ENDPOINT_URL_DYNAMODB": f"http://{host}:{port}", "TABLE_NAME": "elsewhere",
-                           "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                           "AWS_DEFAULT_REGION": "us-east-1"})
+    server = start_server(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": f"http://{host}:{port}",
+            "TABLE_NAME": "elsewhere",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
     try:
         app = server.app_token()
         created = server.call("POST", "/api/commerce/customer/accounts", {"firstName": "Remote"}, token=app)
         assert created.status == 200
-        remote = boto3.client("dynamodb", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
-                              aws_access_key_id="local", aws_secret_access_key="local")
-        item = remote.get_item(TableName="elsewhere",
-                               Key={"pk": {"S": f"ACCOUNT#{server.tenant_id}#{created.body['id']}"},
-                                    "sk": {"S": "ACCOUNT"}})
+        remote = boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://{host}:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        item = remote.get_item(
+            TableName="elsewhere",
+            Key={"pk": {"S": f"ACCOUNT#{server.tenant_id}#{created.body['id']}"}, "sk": {"S": "ACCOUNT"}},
+        )
         assert "Item" in item
     finally:
         stop_server(server)
         other.stop()
 
 
-@pytest.mark.skipif(not (ROOT / "tests/sdk/node_modules").exists() or shutil.which("node") is None,
-                    reason="Kibo's SDK is installed by `make sdk-deps` (needs node and npm)")
+@pytest.mark.skipif(
+    not (ROOT / "tests/sdk/node_modules").exists() or shutil.which("node") is None,
+    reason="Kibo's SDK is installed by `make sdk-deps` (needs node and npm)",
+)
 def test_kibo_rest_sdk_add_login_to_existing_customer_works_against_the_local_server(
     local_server: LocalServer,
 ) -> None:
     email = _email()
     run = subprocess.run(  # noqa: S603
-        ["node", "create_login.js"], cwd=Path(ROOT / "tests/sdk"), capture_output=True, text=True, timeout=60,
-        env={"PATH": os.environ["PATH"], "API": local_server.base, "CLIENT_ID": local_server.client_id,
-             "CLIENT_SECRET": local_server.client_secret, "TENANT": str(local_server.tenant_id),
-             "SITE": str(local_server.site_id), "EMAIL": email})
+        [str(shutil.which("node")), "create_login.js"],
+        cwd=Path(ROOT / "tests/sdk"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ["PATH"],
+            "API": local_server.base,
+            "CLIENT_ID": local_server.client_id,
+            "CLIENT_SECRET": local_server.client_secret,
+            "TENANT": str(local_server.tenant_id),
+            "SITE": str(local_server.site_id),
+            "EMAIL": email,
+        },
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     ticket = result["ticket"]
@@ -116,5 +159,5 @@ def test_kibo_rest_sdk_add_login_to_existing_customer_works_against_the_local_se
     assert ticket["customerAccount"]["emailAddress"] == email
     assert ticket["customerAccount"]["isAnonymous"] is False
     assert len(ticket["userId"]) == 32
-    assert ticket["accessToken"] and ticket["refreshToken"] and ticket["jwtAccessToken"]
+    assert all(ticket[name] for name in ("accessToken", "refreshToken", "jwtAccessToken"))
     assert result["fetched"] == {"id": result["account"]["id"], "userName": email, "isAnonymous": False}

@@ -9,16 +9,27 @@ from tools import sam_template
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES: dict[str, Any] = sam_template.template()["Resources"]
-FUNCTIONS = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+FUNCTIONS = {
+    name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"
+}
 TABLE = next(r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::DynamoDB::Table")
 
 # What each function's code calls on the table (the store methods its route reaches).
 DYNAMODB_ACTIONS = {
-    "AppTokenFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    "AppTokenFunction": {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    },
     "AddAccountFunction": {"dynamodb:PutItem"},
     "GetAccountFunction": {"dynamodb:GetItem"},
     "CreateLoginFunction": {
-        "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"},
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:ConditionCheckItem",
+    },
     "JwksFunction": set(),
 }
 

@@ -42,7 +42,10 @@ def _localised(event: dict[str, Any], world: World, account_id: int | None) -> d
         event["requestContext"]["http"]["path"] = event["rawPath"]
     if event["routeKey"].endswith("/oauth"):
         body = json.loads(event["body"])
-        body["client_id"], body["client_secret"] = world.clients["full"].client_id, world.clients["full"].secret
+        body["client_id"], body["client_secret"] = (
+            world.clients["full"].client_id,
+            world.clients["full"].secret,
+        )
         event["body"] = json.dumps(body)
     return event
 

@@ -29,8 +29,9 @@ def test_create_login_reads_once_and_writes_once_in_a_single_transaction(
     account_id = world.add_account(token)["id"]
     dynamodb_calls.clear()
 
-    result = world.create_login(account_id, {"emailAddress": "count@example.com", "password": "a long passphrase"},
-                                token=token)
+    result = world.create_login(
+        account_id, {"emailAddress": "count@example.com", "password": "a long passphrase"}, token=token
+    )
 
     assert result.status == 200
     assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})

@@ -44,18 +44,32 @@ class Api:
     router: Router
     default_headers: dict[str, str] = field(default_factory=dict)
 
-    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
-             headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
-             raw_body: bytes | None = None) -> HttpResult:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
+    ) -> HttpResult:
         all_headers = {"content-type": "application/json", **self.default_headers, **(headers or {})}
         if token is not None:
             all_headers["authorization"] = f"Bearer {token}"
-        payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
-        response = self.router.request(method, path, urlencode(query or {}), list(all_headers.items()),
-                                       payload)
+        payload = (
+            raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
+        )
+        response = self.router.request(
+            method, path, urlencode(query or {}), list(all_headers.items()), payload
+        )
         assert response is not None, f"no route for {method} {path}"
-        return HttpResult(response["statusCode"], {k.lower(): v for k, v in response.get("headers", {}).items()},
-                          response.get("body") or "")
+        return HttpResult(
+            response["statusCode"],
+            {k.lower(): v for k, v in response.get("headers", {}).items()},
+            response.get("body") or "",
+        )
 
 
 @dataclass
@@ -75,25 +89,38 @@ class World:
 
     def app_token(self, client: str = "full") -> str:
         credentials = self.clients[client]
-        result = self.api.call("POST", "/api/platform/applications/authtickets/oauth", {
-            "client_id": credentials.client_id, "client_secret": credentials.secret,
-            "grant_type": "client_credentials"})
+        result = self.api.call(
+            "POST",
+            "/api/platform/applications/authtickets/oauth",
+            {
+                "client_id": credentials.client_id,
+                "client_secret": credentials.secret,
+                "grant_type": "client_credentials",
+            },
+        )
         assert result.status == 200, result.text
         token: str = result.json["access_token"]
         return token
 
     def add_account(self, token: str | None = None, **fields: Any) -> dict[str, Any]:
         body = {"emailAddress": "guest@example.com", "firstName": "Grace", "lastName": "Guest", **fields}
-        result = self.api.call("POST", "/api/commerce/customer/accounts", body,
-                               token=token or self.app_token())
+        result = self.api.call(
+            "POST", "/api/commerce/customer/accounts", body, token=token or self.app_token()
+        )
         assert result.status == 200, result.text
         account: dict[str, Any] = result.json
         return account
 
-    def create_login(self, account_id: int, body: dict[str, Any], token: str | None = None,
-                     **kwargs: Any) -> HttpResult:
-        return self.api.call("POST", f"/api/commerce/customer/accounts/{account_id}/Create-Login", body,
-                             token=token or self.app_token(), **kwargs)
+    def create_login(
+        self, account_id: int, body: dict[str, Any], token: str | None = None, **kwargs: Any
+    ) -> HttpResult:
+        return self.api.call(
+            "POST",
+            f"/api/commerce/customer/accounts/{account_id}/Create-Login",
+            body,
+            token=token or self.app_token(),
+            **kwargs,
+        )
 
     def scan(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = self.dynamodb.scan(TableName=self.table_name)["Items"]
@@ -148,11 +175,21 @@ def shared_router() -> Router:
 @pytest.fixture
 def world(aws: dict[str, Any]) -> World:
     store = runtime.store()
-    provision_tenant(store, Tenant(id=TENANT_ID, name="Acme", domain="acme.example",
-                                   sites=(Site(SITE_ID, "Acme US"),),
-                                   token_policy=TokenPolicy(access_default_minutes=30, access_max_minutes=120,
-                                                            refresh_default_minutes=60 * 24,
-                                                            refresh_max_minutes=60 * 24 * 7)))
+    provision_tenant(
+        store,
+        Tenant(
+            id=TENANT_ID,
+            name="Acme",
+            domain="acme.example",
+            sites=(Site(SITE_ID, "Acme US"),),
+            token_policy=TokenPolicy(
+                access_default_minutes=30,
+                access_max_minutes=120,
+                refresh_default_minutes=60 * 24,
+                refresh_max_minutes=60 * 24 * 7,
+            ),
+        ),
+    )
     provision_tenant(store, Tenant(id=OTHER_TENANT_ID, name="Other", sites=(Site(400, "Other"),)))
     clients = {}
     for name, tenant, behaviors in (
