@@ -121,12 +121,11 @@ def _int_header(headers: dict[str, str], name: str) -> int | None:
 def json_response(
     body: Any, response_fields: str | None = None, *, sensitive: bool = False, status: int = 200
 ) -> Response[str]:
-    """A JSON response projected by ``responseFields``; ``sensitive`` bodies are never cached."""
-    selection = parse_response_fields(response_fields)
+    """A JSON response reduced by ``responseFields``; ``sensitive`` ones are never cached."""
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(project(body, selection), separators=(",", ":")),
+        body=json.dumps(project(body, parse_response_fields(response_fields)), separators=(",", ":")),
         headers=NO_STORE if sensitive else None,
     )
 
