@@ -31,6 +31,7 @@ DYNAMODB_ACTIONS = {
         "dynamodb:ConditionCheckItem",
     },
     "JwksFunction": set(),
+    "NotFoundFunction": set(),
 }
 
 

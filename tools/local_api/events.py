@@ -25,9 +25,10 @@ def path_pattern(route_path: str) -> re.Pattern[str]:
     return re.compile(pattern + re.escape(route_path[position:]))
 
 
-def specificity(route: Route) -> tuple[int, int]:
-    """Sort key: literal paths before parameterised ones, as API Gateway matches them."""
-    return (route.path.count("{"), -len(route.path))
+def specificity(route: Route) -> tuple[bool, int, int]:
+    """Sort key: literal paths, then parameterised ones, then greedy ``{proxy+}`` catch-alls, as
+    API Gateway matches them."""
+    return ("+}" in route.path, route.path.count("{"), -len(route.path))
 
 
 def http_api_event(

@@ -14,7 +14,6 @@ from ..domain.errors import (
     InvalidParameter,
     NotFound,
     Unauthenticated,
-    Unavailable,
 )
 
 APPLICATION_NAME = "customer-auth"
@@ -84,18 +83,12 @@ def validation_error_response(error: RequestValidationError, correlation_id: str
     return error_response(400, "MISSING_OR_INVALID_PARAMETER", message, correlation_id, name)
 
 
-def unsupported_content_type(correlation_id: str) -> dict[str, Any]:
-    """An API Gateway proxy result refusing a body that is not JSON (before any parsing)."""
+def refused_body(message: str, correlation_id: str) -> dict[str, Any]:
+    """An API Gateway proxy result refusing a body that is not a JSON object (before parsing)."""
     return {
         "statusCode": 400,
         "headers": {"Content-Type": "application/json", "x-vol-correlation": correlation_id},
-        "body": error_body(
-            400,
-            "MISSING_OR_INVALID_PARAMETER",
-            "Content-Type must be application/json.",
-            correlation_id,
-            "Content-Type",
-        ),
+        "body": error_body(400, "MISSING_OR_INVALID_PARAMETER", message, correlation_id, "body"),
         "isBase64Encoded": False,
     }
 
@@ -108,12 +101,3 @@ def unavailable_response(correlation_id: str) -> Response[str]:
         correlation_id,
         headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
-
-
-__all__ = [
-    "Unavailable",
-    "domain_error_response",
-    "error_response",
-    "unavailable_response",
-    "validation_error_response",
-]

@@ -1,5 +1,7 @@
 """The resolver every function uses: validation, caller checks, correlation ids, error mapping."""
 
+import base64
+import binascii
 import json
 import re
 import secrets
@@ -21,8 +23,8 @@ from . import runtime
 from .errors import (
     domain_error_response,
     error_response,
+    refused_body,
     unavailable_response,
-    unsupported_content_type,
     validation_error_response,
 )
 from .observability import logger, metrics, tracer
@@ -101,12 +103,23 @@ def authorize(app: APIGatewayHttpResolver, behavior: Behavior) -> RequestContext
     )
 
 
-def _json_or_no_body(event: dict[str, Any]) -> bool:
-    """Kibo's API speaks JSON: a body sent as anything else is refused before it is parsed."""
-    if not event.get("body"):
-        return True
+def _body_problem(event: dict[str, Any]) -> str | None:
+    """Why a request body is refused before it is parsed, or ``None``: Kibo's API takes JSON
+    objects only (powertools would read ``[{...}]`` as its first element)."""
+    body = event.get("body")
+    if not body:
+        return None
     content_type = (event.get("headers") or {}).get("content-type", "").split(";")[0].strip().lower()
-    return content_type in {"", "application/json"}
+    if content_type not in {"", "application/json"}:
+        return "Content-Type must be application/json."
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return "The request body is not UTF-8 JSON."
+    if not str(body).lstrip().startswith("{"):
+        return "The request body must be a JSON object."
+    return None
 
 
 def _int_header(headers: dict[str, str], name: str) -> int | None:
@@ -141,8 +154,9 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
         request_id = (event.get("requestContext") or {}).get("requestId") or secrets.token_hex(16)
         correlation_id = incoming if _SAFE_CORRELATION.fullmatch(incoming) else request_id
         logger.set_correlation_id(correlation_id)
-        if not _json_or_no_body(event):
-            return unsupported_content_type(correlation_id)
+        problem = _body_problem(event)
+        if problem is not None:
+            return refused_body(problem, correlation_id)
         app.append_context(correlation_id=correlation_id)  # type: ignore[no-untyped-call]
         result = app.resolve(event, context)
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id

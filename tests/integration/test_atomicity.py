@@ -1,0 +1,345 @@
+"""Create-Login is one atomic write (CONTRACT.md §4): races produce one login, failures nothing."""
+
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from customer_auth.api import runtime
+from tests.support.fixtures import TENANT_ID, Api, HttpResult, World
+from tools.local_api.router import Router
+
+WORKERS = 8
+PASSWORD = "correct horse battery staple"
+EMAIL = "racer@example.com"
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+class SerializedClient:
+    """The store's DynamoDB client with one call at a time, as DynamoDB serializes transactions.
+
+    moto's in-process backend is not thread-safe; the lock keeps its dictionaries consistent while
+    every handler still reads, decides and writes on its own, so the races stay real.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self._writers: threading.Barrier | None = None
+        self.transactions = 0
+
+    def hold_transactions_until(self, parties: int) -> None:
+        """Let no transaction start before ``parties`` are waiting: every read precedes every write."""
+        self._writers = threading.Barrier(parties)
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        if self._writers is not None:
+            self._writers.wait(timeout=10)
+        with self._lock:
+            self.transactions += 1
+            return self._client.transact_write_items(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return locked
+
+
+class FailingTransactions:
+    """The store's client whose TransactWriteItems fails with ``error``; everything else is real."""
+
+    def __init__(self, client: Any, error: ClientError) -> None:
+        self._client = client
+        self._error = error
+        self.attempts = 0
+
+    def transact_write_items(self, **_: Any) -> Any:
+        self.attempts += 1
+        raise self._error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+@pytest.fixture
+def serialized_dynamodb(world: World, monkeypatch: pytest.MonkeyPatch) -> SerializedClient:
+    store = runtime.store()
+    client = SerializedClient(store._db)
+    monkeypatch.setattr(store, "_db", client)
+    return client
+
+
+@pytest.fixture
+def containers(world: World) -> Iterator[list[Api]]:
+    """One warm "container" (its own handler modules) per worker, as Lambda scales out.
+
+    The shared router runs one invocation at a time per function, like one container; racing needs
+    several. Each router loads its own copy of the function modules.
+    """
+    saved = {name: module for name, module in sys.modules.items() if name.startswith("_local_lambda_")}
+    apis = [Api(Router(), dict(world.api.default_headers)) for _ in range(WORKERS)]
+    for api in apis:  # load the modules before the race, as warm containers would have them
+        api.router.module(next(r for r in api.router.routes if r.function == "CreateLoginFunction"))
+    yield apis
+    for name in [n for n in sys.modules if n.startswith("_local_lambda_")]:
+        del sys.modules[name]
+    sys.modules.update(saved)
+
+
+def race(calls: list[Callable[[], HttpResult]]) -> list[HttpResult]:
+    """Run ``calls`` on ``WORKERS`` threads released together."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], HttpResult]) -> HttpResult:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(run, calls))
+
+
+def create_login_call(
+    api: Api, token: str, account_id: int, body: dict[str, Any]
+) -> Callable[[], HttpResult]:
+    path = f"/api/commerce/customer/accounts/{account_id}/Create-Login"
+    return lambda: api.call("POST", path, body, token=token)
+
+
+def kinds(world: World) -> Counter[str]:
+    return Counter(item["kind"]["S"] for item in world.scan())
+
+
+def items_of_kind(world: World, kind: str) -> list[dict[str, Any]]:
+    return [item for item in world.scan() if item["kind"]["S"] == kind]
+
+
+def statuses(results: list[HttpResult]) -> Counter[int]:
+    return Counter(result.status for result in results)
+
+
+def conflict_fields(results: list[HttpResult]) -> set[str]:
+    return {entry["value"] for r in results if r.status == 409 for entry in r.json["additionalErrorData"]}
+
+
+def body(email: str, **extra: Any) -> dict[str, Any]:
+    return {"emailAddress": email, "password": PASSWORD, **extra}
+
+
+# -- races ------------------------------------------------------------------------------------------
+INTERLEAVINGS = ["free-running", "all-reads-before-any-write"]
+
+
+def arrange(db: SerializedClient, interleaving: str) -> None:
+    if interleaving == "all-reads-before-any-write":
+        db.hold_transactions_until(WORKERS)
+
+
+def check_arranged(db: SerializedClient, interleaving: str) -> None:
+    """In the worst interleaving every caller saw no login and tried its transaction."""
+    if interleaving == "all-reads-before-any-write":
+        assert db.transactions == WORKERS
+    assert db.transactions >= 1
+
+
+@pytest.mark.parametrize("interleaving", INTERLEAVINGS)
+def test_concurrent_create_logins_for_one_account_create_exactly_one_login(
+    world: World, containers: list[Api], serialized_dynamodb: SerializedClient, interleaving: str
+) -> None:
+    token = world.app_token()
+    account_id = world.add_account(token, emailAddress=EMAIL)["id"]
+    before = kinds(world)
+    calls = [
+        create_login_call(api, token, account_id, body(f"racer{n}@example.com", username=f"racer-{n}"))
+        for n, api in enumerate(containers)
+    ]
+    arrange(serialized_dynamodb, interleaving)
+
+    results = race(calls)
+
+    assert statuses(results) == Counter({200: 1, 409: WORKERS - 1}), [r.text for r in results]
+    check_arranged(serialized_dynamodb, interleaving)
+    assert conflict_fields(results) == {"accountId"}
+    winner = next(r.json for r in results if r.status == 200)
+    assert kinds(world) - before == Counter(
+        {"login": 1, "session": 1, "accessToken": 1, "refreshToken": 1, "loginIdentifier": 2}
+    )
+    login = items_of_kind(world, "login")[0]
+    assert login["userId"]["S"] == winner["userId"]
+    identifiers = items_of_kind(world, "loginIdentifier")
+    assert {item["pk"]["S"] for item in identifiers} == {
+        f"LOGINID#{TENANT_ID}#{login['email']['S']}",
+        f"LOGINID#{TENANT_ID}#{login['username']['S']}",
+    }
+    assert all(item["userId"]["S"] == winner["userId"] for item in identifiers)
+    assert items_of_kind(world, "session")[0]["userId"]["S"] == winner["userId"]
+    account = world.api.call("GET", f"/api/commerce/customer/accounts/{account_id}", token=token).json
+    assert account["userId"] == winner["userId"]
+    assert account["userName"] == winner["customerAccount"]["userName"]
+
+
+@pytest.mark.parametrize("interleaving", INTERLEAVINGS)
+def test_accounts_racing_for_one_email_get_exactly_one_login(
+    world: World, containers: list[Api], serialized_dynamodb: SerializedClient, interleaving: str
+) -> None:
+    token = world.app_token()
+    account_ids = [
+        world.add_account(token, emailAddress=f"owner{n}@example.com")["id"] for n in range(WORKERS)
+    ]
+    before = kinds(world)
+    calls = [
+        create_login_call(
+            api, token, account_id, body("Shared@Example.com" if n % 2 else "shared@example.com")
+        )
+        for n, (api, account_id) in enumerate(zip(containers, account_ids, strict=True))
+    ]
+    arrange(serialized_dynamodb, interleaving)
+
+    results = race(calls)
+
+    assert statuses(results) == Counter({200: 1, 409: WORKERS - 1}), [r.text for r in results]
+    check_arranged(serialized_dynamodb, interleaving)
+    assert conflict_fields(results) == {"emailAddress"}
+    assert kinds(world) - before == Counter(
+        {"login": 1, "session": 1, "accessToken": 1, "refreshToken": 1, "loginIdentifier": 1}
+    )
+    identifier = items_of_kind(world, "loginIdentifier")[0]
+    assert identifier["pk"]["S"] == f"LOGINID#{TENANT_ID}#shared@example.com"
+    winner = next(r.json for r in results if r.status == 200)
+    assert identifier["accountId"]["N"] == str(winner["customerAccount"]["id"])
+    for account_id in account_ids:
+        account = world.api.call("GET", f"/api/commerce/customer/accounts/{account_id}", token=token).json
+        won = account_id == winner["customerAccount"]["id"]
+        assert account["isAnonymous"] is not won
+        assert (account["userId"] is not None) is won
+
+
+@pytest.mark.parametrize("interleaving", INTERLEAVINGS)
+def test_accounts_racing_for_one_username_get_exactly_one_login(
+    world: World, containers: list[Api], serialized_dynamodb: SerializedClient, interleaving: str
+) -> None:
+    token = world.app_token()
+    account_ids = [world.add_account(token)["id"] for _ in range(WORKERS)]
+    before = kinds(world)
+    calls = [
+        create_login_call(api, token, account_id, body(f"user{n}@example.com", username="the-one"))
+        for n, (api, account_id) in enumerate(zip(containers, account_ids, strict=True))
+    ]
+    arrange(serialized_dynamodb, interleaving)
+
+    results = race(calls)
+
+    assert statuses(results) == Counter({200: 1, 409: WORKERS - 1}), [r.text for r in results]
+    check_arranged(serialized_dynamodb, interleaving)
+    assert conflict_fields(results) == {"username"}
+    assert kinds(world) - before == Counter(
+        {"login": 1, "session": 1, "accessToken": 1, "refreshToken": 1, "loginIdentifier": 2}
+    )
+
+
+# -- failures ---------------------------------------------------------------------------------------
+def throttling() -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "TransactWriteItems",
+    )
+
+
+def cancelled_by_throttling() -> ClientError:
+    reasons = [
+        {"Code": "None"},
+        {"Code": "None"},
+        {"Code": "ThrottlingError", "Message": "Throughput exceeds"},
+        {"Code": "None"},
+        {"Code": "None"},
+        {"Code": "None"},
+    ]
+    return ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": reasons,
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "TransactWriteItems",
+    )
+
+
+def internal_error() -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "InternalServerError", "Message": "Internal failure"},
+            "ResponseMetadata": {"HTTPStatusCode": 500},
+        },
+        "TransactWriteItems",
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [throttling, cancelled_by_throttling, internal_error],
+    ids=["throttling", "transaction-cancelled-by-throttling", "internal-error"],
+)
+def test_a_failed_write_is_a_503_with_retry_after_and_leaves_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, error: Callable[[], ClientError]
+) -> None:
+    token = world.app_token()
+    account_id = world.add_account(token, emailAddress=EMAIL)["id"]
+    before = world.scan()
+    store = runtime.store()
+    failing = FailingTransactions(store._db, error())
+    monkeypatch.setattr(store, "_db", failing)
+
+    result = world.create_login(
+        account_id, body(EMAIL), token=token, headers={"x-vol-correlation": "corr-503"}
+    )
+
+    assert result.status == 503, result.text
+    assert result.json["errorCode"] == "SERVICE_UNAVAILABLE"
+    assert result.json["applicationName"] == "customer-auth"
+    assert result.json["correlationId"] == "corr-503"
+    assert int(result.headers["retry-after"]) > 0
+    assert "accessToken" not in result.text
+    assert failing.attempts == 1
+    assert world.scan() == before
+    monkeypatch.undo()
+    retried = world.create_login(account_id, body(EMAIL), token=token)
+    assert retried.status == 200, retried.text
+
+
+def test_a_throttled_read_is_a_503_with_retry_after(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = world.app_token()
+    account_id = world.add_account(token, emailAddress=EMAIL)["id"]
+    before = world.scan()
+    store = runtime.store()
+
+    class ThrottledReads(FailingTransactions):
+        def batch_get_item(self, **_: Any) -> Any:
+            raise ClientError(
+                {
+                    "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "BatchGetItem",
+            )
+
+    monkeypatch.setattr(store, "_db", ThrottledReads(store._db, throttling()))
+
+    result = world.create_login(account_id, body(EMAIL), token=token)
+
+    assert result.status == 503, result.text
+    assert result.json["errorCode"] == "SERVICE_UNAVAILABLE"
+    assert "retry-after" in result.headers
+    assert world.scan() == before
