@@ -263,3 +263,28 @@ def test_at_debug_level_no_service_or_powertools_record_carries_a_secret(
 
 def test_the_debug_fixture_restores_the_level(world: World) -> None:
     assert logger.log_level == 20
+
+
+def test_an_unexpected_error_is_a_kibo_500_and_logs_no_stack_trace_or_message(
+    world: World, stdout: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from customer_auth.domain.accounts import AccountService
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("message quoting input: hunter2hunter2")
+
+    monkeypatch.setattr(AccountService, "get", broken)
+    token = world.app_token()
+    stdout.readouterr()
+
+    result = world.api.call("GET", "/api/commerce/customer/accounts/12345", token=token)
+
+    assert result.status == 500
+    assert result.json["errorCode"] == "INTERNAL_ERROR"
+    output = stdout.readouterr().out
+    assert "hunter2hunter2" not in output + result.text
+    assert "Traceback" not in output
+    errors = [line for line in parse_lines(output) if line.get("level") == "ERROR"]
+    assert [(line["error"], line["where"].split(" in ")[-1]) for line in errors] == [
+        ("RuntimeError", "broken")
+    ]

@@ -5,6 +5,7 @@ import binascii
 import json
 import re
 import secrets
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +78,11 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[str]:
-        logger.exception("unexpected error", extra={"error": type(error).__name__})
+        # CONTRACT.md §8: no stack trace (nor the exception's message, which may quote input) in
+        # a log line; the type and the innermost frame are enough to find the bug.
+        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+        where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "unknown"
+        logger.error("unexpected error", extra={"error": type(error).__name__, "where": where})
         return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.", correlation_id())
 
     return app
