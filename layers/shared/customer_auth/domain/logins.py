@@ -1,7 +1,9 @@
 """Create-Login: give an existing account a login and sign the customer in, in one atomic write."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from ..models.account import CustomerAccount
 from ..models.auth import CustomerAuthTicket, CustomerLoginInfo
 from ..tokens.opaque import new_id
 from .behaviors import Behavior
@@ -11,8 +13,9 @@ from .errors import ConcurrentUpdate, Conflict, Forbidden, InvalidParameter, Not
 from .identity import checked_email, checked_username
 from .passwords import PasswordHasher, check_importable_hash, check_password_policy
 from .ports import AccountStore
-from .records import Login, NewLogin
+from .records import Login, LoginContext, NewLogin, StoredAccount
 from .sessions import SessionGrant, SessionStarter, fingerprint_digest
+from .tenants import Tenant
 
 _WRITE_ATTEMPTS = 3
 
@@ -38,76 +41,47 @@ class LoginService:
         """Create the account's login and its first session; see CONTRACT.md §4."""
         if info.auth_ticket_ttl_minutes is not None or info.refresh_token_ttl_minutes is not None:
             caller.require(Behavior.CONFIGURE_TOKEN_DURATIONS)
-        email = checked_email(info.email_address) if info.email_address is not None else None
-        if info.username is not None:
-            username = checked_username(info.username)
-        elif email is not None:
-            username = email
-        else:
-            raise InvalidParameter("emailAddress or username is required.", field="emailAddress")
+        email, username = _requested_identity(info)
         credential = _requested_credential(info)
 
         hashed: _Credential | None = None
         for _ in range(_WRITE_ATTEMPTS):
-            context = self._store.load_for_login(caller.tenant_id, account_id)
-            if context.account is None:
-                raise NotFound(f"Account {account_id} was not found.", field="accountId")
-            if context.tenant is None:
-                raise Forbidden("The caller's tenant is not provisioned.")
-            if site_id is not None and not context.tenant.has_site(site_id):
-                raise Forbidden(f"Site {site_id} does not belong to the tenant.")
-            if context.has_login:
-                raise Conflict(f"Account {account_id} already has a login.", field="accountId")
-            policy = context.tenant.token_policy
-            access_minutes = policy.access_minutes(info.auth_ticket_ttl_minutes)
-            refresh_minutes = policy.refresh_minutes(info.refresh_token_ttl_minutes)
-
-            stored = context.account
+            tenant, stored = _writable(
+                self._store.load_for_login(caller.tenant_id, account_id), account_id, site_id
+            )
+            access_minutes = tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes)
+            refresh_minutes = tenant.token_policy.refresh_minutes(info.refresh_token_ttl_minutes)
             login_email = email or stored.account.email_address
-            if hashed is None:
-                hashed = self._hashed(credential, [i for i in (login_email, username) if i])
+            # Hashed once, after every cheap refusal, however often the write is retried.
+            hashed = hashed or self._hashed(credential, [i for i in (login_email, username) if i])
 
             now = self._clock()
-            user_id = new_id()
             login = Login(
                 tenant_id=caller.tenant_id,
                 account_id=account_id,
-                user_id=user_id,
+                user_id=new_id(),
                 username=username,
                 email=login_email,
                 password_hash=hashed.secret,
                 password_is_external=hashed.is_external,
                 created_at=now,
-                trusted_fingerprint_digests=(fingerprint_digest(info.fingerprint),)
-                if info.fingerprint
-                else (),
-                trusted_regions=(info.region,) if info.region else (),
-            )
-            account_after = stored.account.model_copy(
-                update={
-                    "user_id": user_id,
-                    "user_name": username,
-                    "email_address": stored.account.email_address or login_email,
-                    "is_anonymous": False,
-                    "has_external_password": hashed.is_external,
-                    "audit_info": stored.account.audit_info.model_copy(
-                        update={"update_by": caller.client_id, "update_date": now}
-                    ),
-                }
-            )
-            started = self._sessions.start(
-                SessionGrant(
-                    tenant_id=caller.tenant_id,
-                    site_id=site_id,
-                    account_id=account_id,
-                    user_id=user_id,
-                    username=username,
-                    client_id=caller.client_id,
-                    access_minutes=access_minutes,
-                    refresh_minutes=refresh_minutes,
+                trusted_fingerprint_digests=_present(
+                    info.fingerprint and fingerprint_digest(info.fingerprint)
                 ),
-                now,
+                trusted_regions=_present(info.region),
             )
+            account_after = _registered(stored.account, login, caller.client_id, now)
+            grant = SessionGrant(
+                tenant_id=caller.tenant_id,
+                site_id=site_id,
+                account_id=account_id,
+                user_id=login.user_id,
+                username=username,
+                client_id=caller.client_id,
+                access_minutes=access_minutes,
+                refresh_minutes=refresh_minutes,
+            )
+            started = self._sessions.start(grant, now)
             try:
                 self._store.create_login(
                     NewLogin(
@@ -129,6 +103,47 @@ class LoginService:
             return credential
         check_password_policy(credential.secret, identifiers)
         return _Credential(self._hasher.hash(credential.secret), is_external=False)
+
+
+def _requested_identity(info: CustomerLoginInfo) -> tuple[str | None, str]:
+    """The login's email (if given) and username (the email when absent)."""
+    email = checked_email(info.email_address) if info.email_address is not None else None
+    if info.username is not None:
+        return email, checked_username(info.username)
+    if email is not None:
+        return email, email
+    raise InvalidParameter("emailAddress or username is required.", field="emailAddress")
+
+
+def _writable(context: LoginContext, account_id: int, site_id: int | None) -> tuple[Tenant, StoredAccount]:
+    """The tenant and account a login may be created for; the 403/404/409 refusals otherwise."""
+    if context.account is None:
+        raise NotFound(f"Account {account_id} was not found.", field="accountId")
+    if context.tenant is None:
+        raise Forbidden("The caller's tenant is not provisioned.")
+    if site_id is not None and not context.tenant.has_site(site_id):
+        raise Forbidden(f"Site {site_id} does not belong to the tenant.")
+    if context.has_login:
+        raise Conflict(f"Account {account_id} already has a login.", field="accountId")
+    return context.tenant, context.account
+
+
+def _registered(account: CustomerAccount, login: Login, client_id: str, now: datetime) -> CustomerAccount:
+    """A guest account turned registered by its new login."""
+    return account.model_copy(
+        update={
+            "user_id": login.user_id,
+            "user_name": login.username,
+            "email_address": account.email_address or login.email,
+            "is_anonymous": False,
+            "has_external_password": login.password_is_external,
+            "audit_info": account.audit_info.model_copy(update={"update_by": client_id, "update_date": now}),
+        }
+    )
+
+
+def _present(value: str | None) -> tuple[str, ...]:
+    return (value,) if value else ()
 
 
 def _requested_credential(info: CustomerLoginInfo) -> _Credential:
