@@ -40,10 +40,9 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
-    """The proven caller and the tenant and site the request acts in."""
+    """The proven caller (its tenant is the request's) and the site the request acts in."""
 
     caller: Caller
-    tenant_id: int
     site_id: int | None
 
 
@@ -103,9 +102,7 @@ def authorize(app: APIGatewayHttpResolver, behavior: Behavior) -> RequestContext
     if site_header is not None and caller.site_id is not None and site_header != caller.site_id:
         raise Forbidden("The application token is not valid for this site.")
     caller.require(behavior)
-    return RequestContext(
-        caller, caller.tenant_id, site_header if site_header is not None else caller.site_id
-    )
+    return RequestContext(caller, site_header if site_header is not None else caller.site_id)
 
 
 def _body_problem(event: dict[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ from .settings import settings
 
 if TYPE_CHECKING:
     from ..domain.logins import LoginService
+    from ..passwords import Argon2idHasher
 
 _BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -82,7 +83,3 @@ def _password_hasher() -> "Argon2idHasher":
     from ..passwords import Argon2idHasher
 
     return Argon2idHasher(settings().password_hash_profile)
-
-
-if TYPE_CHECKING:
-    from ..passwords import Argon2idHasher

@@ -17,6 +17,3 @@ class Caller:
         """Raise ``Forbidden`` unless the caller holds ``behavior``."""
         if behavior.value not in self.behaviors:
             raise Forbidden(f"The application lacks the behavior {behavior.value}.")
-
-    def holds(self, behavior: Behavior) -> bool:
-        return behavior.value in self.behaviors

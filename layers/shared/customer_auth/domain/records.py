@@ -69,7 +69,6 @@ class RefreshToken:
     tenant_id: int
     account_id: int
     expires_at: datetime
-    parent_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

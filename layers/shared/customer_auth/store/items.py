@@ -273,6 +273,5 @@ def refresh_item(token: RefreshToken) -> Item:
         sid=token.sid,
         tenantId=token.tenant_id,
         accountId=token.account_id,
-        parentDigest=token.parent_digest,
         **{TTL_ATTRIBUTE: epoch(token.expires_at)},
     )
