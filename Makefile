@@ -10,7 +10,7 @@ UV ?= uv
 RUN := $(UV) run --frozen
 PORT ?= 3000
 
-.PHONY: help install run test lint typecheck cfn-lint sam-validate pytest sdk-deps requirements clean
+.PHONY: help install run test lint typecheck cfn-lint sam-validate build pytest sdk-deps requirements clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,6 +39,9 @@ cfn-lint: install
 SAM_CLI := aws-sam-cli==1.170.0
 sam-validate:  ## SAM's own validation and lint (SAM CLI in uv's tool cache, telemetry off)
 	SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam validate --lint --region us-east-1
+
+build:  ## sam build (no container): functions and the arm64 layer into .aws-sam/build
+	PATH="$(dir $(UV_PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam build
 
 pytest: install sdk-deps
 	$(RUN) pytest -n 2
