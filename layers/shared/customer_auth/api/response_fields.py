@@ -8,6 +8,8 @@ Selection = dict[str, "Selection | None"]
 """Lower-cased field name -> the selection inside it (``None``: the whole value)."""
 
 MAX_EXPRESSION_LENGTH = 2_000
+MAX_DEPTH = 16
+"""Deeper than any Kibo body; also keeps the recursive parser far from Python's stack limit."""
 
 
 def parse_response_fields(expression: str | None) -> Selection | None:
@@ -48,11 +50,13 @@ def _parse_list(text: str, position: int, depth: int) -> tuple[Selection, int]:
         if position < len(text) and text[position] == "(":
             if not name:
                 raise _invalid("has '(' without a field name")
+            if depth >= MAX_DEPTH:
+                raise _invalid(f"nests deeper than {MAX_DEPTH} levels")
             inner, position = _parse_list(text, position + 1, depth + 1)
             if position >= len(text) or text[position] != ")":
                 raise _invalid("has an unclosed '('")
             position += 1
-            while position < len(text) and text[position] == " ":
+            while position < len(text) and text[position].isspace():
                 position += 1
         if name:
             selection[name] = _merge(selection.get(name, {}), inner) if name in selection else inner
@@ -65,9 +69,13 @@ def _parse_list(text: str, position: int, depth: int) -> tuple[Selection, int]:
 
 
 def _merge(existing: Selection | None, inner: Selection | None) -> Selection | None:
+    """The union of two selections of one field (``None``, the whole field, absorbs any other)."""
     if existing is None or inner is None:
         return None
-    return {**existing, **inner}
+    merged = dict(existing)
+    for name, selection in inner.items():
+        merged[name] = _merge(merged[name], selection) if name in merged else selection
+    return merged
 
 
 def _invalid(problem: str) -> InvalidParameter:

@@ -56,7 +56,10 @@ def _signing_key(entry: Any) -> SigningKey:
     if not isinstance(entry, dict):
         raise KeySetError("each signing key must be an object")
     if isinstance(entry.get("pem"), str):
-        loaded = serialization.load_pem_private_key(entry["pem"].encode(), password=None)
+        try:
+            loaded = serialization.load_pem_private_key(entry["pem"].encode(), password=None)
+        except (ValueError, TypeError) as error:  # malformed, or encrypted with a passphrase
+            raise KeySetError("a PEM signing key must be an unencrypted PKCS#8 or SEC1 key") from error
         if not isinstance(loaded, ec.EllipticCurvePrivateKey) or loaded.curve.name != "secp256r1":
             raise KeySetError("a PEM signing key must be an EC P-256 private key")
         private_key = loaded
