@@ -43,14 +43,20 @@ def _load_module(route: Route) -> ModuleType:
     return module
 
 
+_ONE_INVOCATION_AT_A_TIME = threading.Lock()
+"""Lambda gives an environment one event at a time, and powertools' resolver relies on it: it
+keeps the current event in class-level state (``BaseRouter.current_event``), shared by every
+function loaded in this process. Two concurrent invocations here would read each other's
+headers and bodies, so the process runs one at a time, whatever its HTTP concurrency."""
+
+
 class Router:
-    """Every HttpApi route of the template; one loaded handler (one "container") per function."""
+    """Every HttpApi route of the template, each function's module loaded once (a warm container)."""
 
     def __init__(self, routes: list[Route] | None = None) -> None:
         self.routes = sorted(routes if routes is not None else sam_template.routes(), key=specificity)
         self._patterns = [(route, path_pattern(route.path)) for route in self.routes]
         self._modules: dict[str, ModuleType] = {}
-        self._locks: dict[str, threading.Lock] = {r.function: threading.Lock() for r in self.routes}
         self._loading = threading.Lock()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -75,15 +81,14 @@ class Router:
         return handler
 
     def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
-        """Run the function's handler on ``event``, one invocation at a time per function (as a
-        single Lambda container would: the resolver keeps per-request state)."""
+        """Run the function's handler on ``event``, as Lambda would: one invocation at a time."""
         context = LambdaContext(
             function_name=route.function,
             aws_request_id=secrets.token_hex(16),
             invoked_function_arn=f"arn:aws:lambda:local:0:function:{route.function}",
         )
         handler = self.handler(route)
-        with self._locks[route.function]:
+        with _ONE_INVOCATION_AT_A_TIME:
             return handler(event, context)
 
     def request(
