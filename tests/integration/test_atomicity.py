@@ -1,9 +1,8 @@
 """Create-Login is one atomic write (CONTRACT.md §4): races produce one login, failures nothing."""
 
-import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,8 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from customer_auth.api import runtime
-from tests.support.fixtures import TENANT_ID, Api, HttpResult, World
-from tools.local_api.router import Router
+from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.caller import Caller
+from customer_auth.domain.errors import Conflict
+from customer_auth.models.auth import CustomerAuthTicket, CustomerLoginInfo
+from tests.support.fixtures import TENANT_ID, World
 
 WORKERS = 8
 PASSWORD = "correct horse battery staple"
@@ -80,28 +82,19 @@ def serialized_dynamodb(world: World, monkeypatch: pytest.MonkeyPatch) -> Serial
     return client
 
 
-@pytest.fixture
-def containers(world: World) -> Iterator[list[Api]]:
-    """One warm "container" (its own handler modules) per worker, as Lambda scales out.
-
-    The shared router runs one invocation at a time per function, like one container; racing needs
-    several. Each router loads its own copy of the function modules.
-    """
-    saved = {name: module for name, module in sys.modules.items() if name.startswith("_local_lambda_")}
-    apis = [Api(Router(), dict(world.api.default_headers)) for _ in range(WORKERS)]
-    for api in apis:  # load the modules before the race, as warm containers would have them
-        api.router.module(next(r for r in api.router.routes if r.function == "CreateLoginFunction"))
-    yield apis
-    for name in [n for n in sys.modules if n.startswith("_local_lambda_")]:
-        del sys.modules[name]
-    sys.modules.update(saved)
+# One Lambda environment handles one event at a time, and powertools' resolver relies on it: it
+# keeps the current event in class-level state. So the races run where concurrency is real in
+# production, between environments: each worker calls the Create-Login service (what the handler
+# calls after its checks) against the same store.
+Outcome = CustomerAuthTicket | Conflict
+RACER = Caller("racing-app", TENANT_ID, None, frozenset({Behavior.LOGIN_CREATE.value}))
 
 
-def race(calls: list[Callable[[], HttpResult]]) -> list[HttpResult]:
+def race(calls: list[Callable[[], Outcome]]) -> list[Outcome]:
     """Run ``calls`` on ``WORKERS`` threads released together."""
     barrier = threading.Barrier(len(calls))
 
-    def run(call: Callable[[], HttpResult]) -> HttpResult:
+    def run(call: Callable[[], Outcome]) -> Outcome:
         barrier.wait()
         return call()
 
@@ -109,11 +102,16 @@ def race(calls: list[Callable[[], HttpResult]]) -> list[HttpResult]:
         return list(pool.map(run, calls))
 
 
-def create_login_call(
-    api: Api, token: str, account_id: int, body: dict[str, Any]
-) -> Callable[[], HttpResult]:
-    path = f"/api/commerce/customer/accounts/{account_id}/Create-Login"
-    return lambda: api.call("POST", path, body, token=token)
+def create_login_call(account_id: int, body: dict[str, Any]) -> Callable[[], Outcome]:
+    info = CustomerLoginInfo.model_validate(body)
+
+    def call() -> Outcome:
+        try:
+            return runtime.login_service().create_login(RACER, None, account_id, info)
+        except Conflict as conflict:
+            return conflict
+
+    return call
 
 
 def kinds(world: World) -> Counter[str]:
@@ -124,12 +122,16 @@ def items_of_kind(world: World, kind: str) -> list[dict[str, Any]]:
     return [item for item in world.scan() if item["kind"]["S"] == kind]
 
 
-def statuses(results: list[HttpResult]) -> Counter[int]:
-    return Counter(result.status for result in results)
+def outcomes(results: list[Outcome]) -> Counter[str]:
+    return Counter("created" if isinstance(result, CustomerAuthTicket) else "conflict" for result in results)
 
 
-def conflict_fields(results: list[HttpResult]) -> set[str]:
-    return {entry["value"] for r in results if r.status == 409 for entry in r.json["additionalErrorData"]}
+def conflict_fields(results: list[Outcome]) -> set[str | None]:
+    return {result.field for result in results if isinstance(result, Conflict)}
+
+
+def winner_of(results: list[Outcome]) -> CustomerAuthTicket:
+    return next(result for result in results if isinstance(result, CustomerAuthTicket))
 
 
 def body(email: str, **extra: Any) -> dict[str, Any]:
@@ -138,6 +140,7 @@ def body(email: str, **extra: Any) -> dict[str, Any]:
 
 # -- races ------------------------------------------------------------------------------------------
 INTERLEAVINGS = ["free-running", "all-reads-before-any-write"]
+ONE_WINNER = Counter({"created": 1, "conflict": WORKERS - 1})
 
 
 def arrange(db: SerializedClient, interleaving: str) -> None:
@@ -154,43 +157,43 @@ def check_arranged(db: SerializedClient, interleaving: str) -> None:
 
 @pytest.mark.parametrize("interleaving", INTERLEAVINGS)
 def test_concurrent_create_logins_for_one_account_create_exactly_one_login(
-    world: World, containers: list[Api], serialized_dynamodb: SerializedClient, interleaving: str
+    world: World, serialized_dynamodb: SerializedClient, interleaving: str
 ) -> None:
     token = world.app_token()
     account_id = world.add_account(token, emailAddress=EMAIL)["id"]
     before = kinds(world)
     calls = [
-        create_login_call(api, token, account_id, body(f"racer{n}@example.com", username=f"racer-{n}"))
-        for n, api in enumerate(containers)
+        create_login_call(account_id, body(f"racer{n}@example.com", username=f"racer-{n}"))
+        for n in range(WORKERS)
     ]
     arrange(serialized_dynamodb, interleaving)
 
     results = race(calls)
 
-    assert statuses(results) == Counter({200: 1, 409: WORKERS - 1}), [r.text for r in results]
+    assert outcomes(results) == ONE_WINNER, results
     check_arranged(serialized_dynamodb, interleaving)
     assert conflict_fields(results) == {"accountId"}
-    winner = next(r.json for r in results if r.status == 200)
+    winner = winner_of(results)
     assert kinds(world) - before == Counter(
         {"login": 1, "session": 1, "accessToken": 1, "refreshToken": 1, "loginIdentifier": 2}
     )
     login = items_of_kind(world, "login")[0]
-    assert login["userId"]["S"] == winner["userId"]
+    assert login["userId"]["S"] == winner.user_id
     identifiers = items_of_kind(world, "loginIdentifier")
     assert {item["pk"]["S"] for item in identifiers} == {
         f"LOGINID#{TENANT_ID}#{login['email']['S']}",
         f"LOGINID#{TENANT_ID}#{login['username']['S']}",
     }
-    assert all(item["userId"]["S"] == winner["userId"] for item in identifiers)
-    assert items_of_kind(world, "session")[0]["userId"]["S"] == winner["userId"]
+    assert all(item["userId"]["S"] == winner.user_id for item in identifiers)
+    assert items_of_kind(world, "session")[0]["userId"]["S"] == winner.user_id
     account = world.api.call("GET", f"/api/commerce/customer/accounts/{account_id}", token=token).json
-    assert account["userId"] == winner["userId"]
-    assert account["userName"] == winner["customerAccount"]["userName"]
+    assert account["userId"] == winner.user_id
+    assert account["userName"] == winner.customer_account.user_name
 
 
 @pytest.mark.parametrize("interleaving", INTERLEAVINGS)
 def test_accounts_racing_for_one_email_get_exactly_one_login(
-    world: World, containers: list[Api], serialized_dynamodb: SerializedClient, interleaving: str
+    world: World, serialized_dynamodb: SerializedClient, interleaving: str
 ) -> None:
     token = world.app_token()
     account_ids = [
@@ -198,16 +201,14 @@ def test_accounts_racing_for_one_email_get_exactly_one_login(
     ]
     before = kinds(world)
     calls = [
-        create_login_call(
-            api, token, account_id, body("Shared@Example.com" if n % 2 else "shared@example.com")
-        )
-        for n, (api, account_id) in enumerate(zip(containers, account_ids, strict=True))
+        create_login_call(account_id, body("Shared@Example.com" if n % 2 else "shared@example.com"))
+        for n, account_id in enumerate(account_ids)
     ]
     arrange(serialized_dynamodb, interleaving)
 
     results = race(calls)
 
-    assert statuses(results) == Counter({200: 1, 409: WORKERS - 1}), [r.text for r in results]
+    assert outcomes(results) == ONE_WINNER, results
     check_arranged(serialized_dynamodb, interleaving)
     assert conflict_fields(results) == {"emailAddress"}
     assert kinds(world) - before == Counter(
@@ -215,31 +216,31 @@ def test_accounts_racing_for_one_email_get_exactly_one_login(
     )
     identifier = items_of_kind(world, "loginIdentifier")[0]
     assert identifier["pk"]["S"] == f"LOGINID#{TENANT_ID}#shared@example.com"
-    winner = next(r.json for r in results if r.status == 200)
-    assert identifier["accountId"]["N"] == str(winner["customerAccount"]["id"])
+    winner = winner_of(results)
+    assert identifier["accountId"]["N"] == str(winner.customer_account.id)
     for account_id in account_ids:
         account = world.api.call("GET", f"/api/commerce/customer/accounts/{account_id}", token=token).json
-        won = account_id == winner["customerAccount"]["id"]
+        won = account_id == winner.customer_account.id
         assert account["isAnonymous"] is not won
         assert (account["userId"] is not None) is won
 
 
 @pytest.mark.parametrize("interleaving", INTERLEAVINGS)
 def test_accounts_racing_for_one_username_get_exactly_one_login(
-    world: World, containers: list[Api], serialized_dynamodb: SerializedClient, interleaving: str
+    world: World, serialized_dynamodb: SerializedClient, interleaving: str
 ) -> None:
     token = world.app_token()
     account_ids = [world.add_account(token)["id"] for _ in range(WORKERS)]
     before = kinds(world)
     calls = [
-        create_login_call(api, token, account_id, body(f"user{n}@example.com", username="the-one"))
-        for n, (api, account_id) in enumerate(zip(containers, account_ids, strict=True))
+        create_login_call(account_id, body(f"user{n}@example.com", username="the-one"))
+        for n, account_id in enumerate(account_ids)
     ]
     arrange(serialized_dynamodb, interleaving)
 
     results = race(calls)
 
-    assert statuses(results) == Counter({200: 1, 409: WORKERS - 1}), [r.text for r in results]
+    assert outcomes(results) == ONE_WINNER, results
     check_arranged(serialized_dynamodb, interleaving)
     assert conflict_fields(results) == {"username"}
     assert kinds(world) - before == Counter(
