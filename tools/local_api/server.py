@@ -3,9 +3,12 @@ the function that template.yaml routes it to."""
 
 import base64
 import json
+import secrets
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from customer_auth.api.errors import error_body
 
 from .router import Router
 
@@ -13,17 +16,9 @@ _MAX_BODY = 10 * 1024 * 1024
 """API Gateway's payload limit."""
 
 
-def _kibo_error(status: int, code: str, message: str) -> bytes:
-    return json.dumps(
-        {
-            "message": message,
-            "applicationName": "customer-auth",
-            "errorCode": code,
-            "additionalErrorData": [],
-            "items": [],
-            "correlationId": "",
-        }
-    ).encode()
+def _error(status: int, code: str, message: str) -> bytes:
+    """The service's own error body, for what the local server refuses before any function runs."""
+    return error_body(status, code, message, correlation_id=secrets.token_hex(8)).encode()
 
 
 def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
@@ -38,7 +33,7 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(
                     413,
                     {"content-type": "application/json"},
-                    _kibo_error(413, "REQUEST_TOO_LARGE", "Request body too large."),
+                    _error(413, "REQUEST_TOO_LARGE", "Request body too large."),
                 )
                 return
             body = self.rfile.read(length) if length else b""
@@ -50,7 +45,7 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(
                     status,
                     {"content-type": "application/json"},
-                    _kibo_error(status, code, "No such operation."),
+                    _error(status, code, "No such operation."),
                 )
                 return
             payload = response.get("body") or ""
