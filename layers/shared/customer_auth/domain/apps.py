@@ -1,7 +1,7 @@
 """Application authentication: OAuth client credentials and refresh, minting app tokens."""
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ..tokens.jwt import InvalidJwt, JwtCodec
@@ -22,9 +22,10 @@ _DUMMY_DIGEST = token_digest("no such client")
 
 @dataclass(frozen=True, slots=True)
 class AppTokens:
-    access_token: str
+    # Secrets: kept out of repr, so no log line or traceback can show them.
+    access_token: str = field(repr=False)
     expires_in: int
-    refresh_token: str
+    refresh_token: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

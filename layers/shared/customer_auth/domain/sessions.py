@@ -1,7 +1,7 @@
 """Starting a shopper session: the opaque access token, the refresh token and the signed JWT."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..models.account import CustomerAccount
@@ -31,9 +31,10 @@ class StartedSession:
 
     session: Session
     refresh_record: RefreshToken
-    access_token: str
-    refresh_token: str
-    jwt_access_token: str
+    # Secrets: kept out of repr, so no log line or traceback can show them.
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    jwt_access_token: str = field(repr=False)
 
     def ticket(self, account: CustomerAccount) -> CustomerAuthTicket:
         return CustomerAuthTicket(
