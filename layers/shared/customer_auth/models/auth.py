@@ -31,12 +31,12 @@ class CustomerAuthTicket(WireModel):
     """Kibo's ``CustomerAuthTicket``: a signed-in shopper's tokens and account."""
 
     customer_account: CustomerAccount
-    access_token: str
+    access_token: str = Field(repr=False)
     access_token_expiration: Timestamp
-    refresh_token: str | None
+    refresh_token: str | None = Field(repr=False)
     refresh_token_expiration: Timestamp | None
     user_id: str
-    jwt_access_token: str | None
+    jwt_access_token: str | None = Field(repr=False)
     requires_2fa: bool = Field(default=False, alias="requires2FA")
 
 
@@ -57,4 +57,4 @@ class OAuthAccessTokenResponse(WireModel):
     access_token: str = Field(repr=False)
     token_type: str = "Bearer"
     expires_in: int
-    refresh_token: str
+    refresh_token: str = Field(repr=False)
