@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from customer_auth.api import runtime
-from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
+from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.params import ResponseFields
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.models.account import CustomerAccount
@@ -18,9 +18,9 @@ app = make_resolver()
 def add_account(
     body: Annotated[CustomerAccount, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:
-    request = authorize(app, Behavior.ACCOUNT_CREATE)
+    request = current_request(app)
     account = runtime.account_service().add(request.caller, body)
     return json_response(account.to_wire(), response_fields)
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, requires=Behavior.ACCOUNT_CREATE)

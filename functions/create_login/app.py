@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customer_auth.api import runtime
-from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
+from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.observability import metrics
 from customer_auth.api.params import AccountId, ResponseFields
 from customer_auth.domain.behaviors import Behavior
@@ -22,10 +22,10 @@ def create_login(
     body: Annotated[CustomerLoginInfo, Body()],
     response_fields: ResponseFields = None,
 ) -> Response[str]:
-    request = authorize(app, Behavior.LOGIN_CREATE)
+    request = current_request(app)
     ticket = runtime.login_service().create_login(request.caller, request.site_id, accountId, body)
     metrics.add_metric(name="LoginsCreated", unit=MetricUnit.Count, value=1)
     return json_response(ticket.to_wire(), response_fields, sensitive=True)
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, requires=Behavior.LOGIN_CREATE)

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from customer_auth.api import runtime
-from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
+from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.params import AccountId, ResponseFields
 from customer_auth.domain.behaviors import Behavior
 
@@ -12,9 +12,9 @@ app = make_resolver()
 
 @app.get("/api/commerce/customer/accounts/<accountId>")
 def get_account(accountId: AccountId, response_fields: ResponseFields = None) -> Response[str]:  # noqa: N803
-    request = authorize(app, Behavior.ACCOUNT_READ)
+    request = current_request(app)
     account = runtime.account_service().get(request.caller, accountId)
     return json_response(account.to_wire(), response_fields)
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, requires=Behavior.ACCOUNT_READ)

@@ -560,7 +560,8 @@ def test_a_path_no_route_of_the_function_serves_is_a_kibo_404(world: World, path
     """API Gateway sends the event to a function; a path its resolver does not serve gets Kibo's 404."""
     router = world.api.router
     route = next(r for r in router.routes if r.function == "CreateLoginFunction")
-    event = http_api_event(route, "POST", path, "", [("x-vol-correlation", "corr-404")], b"{}")
+    headers = [("x-vol-correlation", "corr-404"), ("authorization", f"Bearer {world.app_token()}")]
+    event = http_api_event(route, "POST", path, "", headers, b"{}")
 
     response = router.invoke(route, event)
 
@@ -586,3 +587,17 @@ def test_an_unknown_route_gets_a_kibo_404(world: World, method: str, path: str) 
 
     body = assert_kibo_error(result, 404, "ITEM_NOT_FOUND")
     assert body["correlationId"] == "corr-404"
+
+
+def test_the_caller_is_checked_before_the_body_so_strangers_learn_nothing_from_validation(
+    world: World,
+) -> None:
+    before = world.scan()
+
+    result = world.api.call(
+        "POST", f"{ACCOUNTS}/1/Create-Login", raw_body=b'{"password": 123, "isImport": "yes"}'
+    )
+
+    assert_kibo_error(result, 401, "UNAUTHORIZED")
+    assert "password" not in result.text
+    assert world.scan() == before

@@ -83,16 +83,6 @@ def validation_error_response(error: RequestValidationError, correlation_id: str
     return error_response(400, "MISSING_OR_INVALID_PARAMETER", message, correlation_id, name)
 
 
-def refused_body(message: str, correlation_id: str) -> dict[str, Any]:
-    """An API Gateway proxy result refusing a body that is not a JSON object (before parsing)."""
-    return {
-        "statusCode": 400,
-        "headers": {"Content-Type": "application/json", "x-vol-correlation": correlation_id},
-        "body": error_body(400, "MISSING_OR_INVALID_PARAMETER", message, correlation_id, "body"),
-        "isBase64Encoded": False,
-    }
-
-
 def unavailable_response(correlation_id: str) -> Response[str]:
     return error_response(
         503,

@@ -24,7 +24,6 @@ from . import runtime
 from .errors import (
     domain_error_response,
     error_response,
-    refused_body,
     unavailable_response,
     validation_error_response,
 )
@@ -53,43 +52,49 @@ def make_resolver() -> APIGatewayHttpResolver:
     def correlation_id() -> str:
         return str(app.context.get("correlation_id", ""))
 
-    @app.exception_handler(RequestValidationError)
-    def _invalid_request(error: RequestValidationError) -> Response[str]:
-        return validation_error_response(error, correlation_id())
-
-    @app.exception_handler(DomainError)
-    def _domain_error(error: DomainError) -> Response[str]:
-        if isinstance(error, Unauthenticated | Forbidden):
-            metrics.add_metric(name="RejectedCallers", unit=MetricUnit.Count, value=1)
-        if isinstance(error, Conflict):
-            metrics.add_metric(name="Conflicts", unit=MetricUnit.Count, value=1)
-        logger.info("request refused", extra={"error": type(error).__name__, "field": error.field})
-        return domain_error_response(error, correlation_id())
-
-    @app.exception_handler(Unavailable)
-    def _unavailable(error: Unavailable) -> Response[str]:
-        logger.warning("dependency unavailable", extra={"reason": str(error)})
-        return unavailable_response(correlation_id())
+    @app.exception_handler(Exception)
+    def _failed(error: Exception) -> Response[str]:
+        return _refusal(error, correlation_id())
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[str]:
         return error_response(404, "ITEM_NOT_FOUND", "No such operation.", correlation_id())
 
-    @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response[str]:
-        # CONTRACT.md §8: no stack trace (nor the exception's message, which may quote input) in
-        # a log line; the type and the innermost frame are enough to find the bug.
-        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-        where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "unknown"
-        logger.error("unexpected error", extra={"error": type(error).__name__, "where": where})
-        return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.", correlation_id())
-
     return app
 
 
-def authorize(app: APIGatewayHttpResolver, behavior: Behavior) -> RequestContext:
+def current_request(app: APIGatewayHttpResolver) -> RequestContext:
+    """The caller that ``lambda_entry(app, requires=...)`` authorized for this request."""
+    request = app.context.get("request")
+    if not isinstance(request, RequestContext):
+        raise RuntimeError("this route's function is not declared with lambda_entry(app, requires=...)")
+    return request
+
+
+def _refusal(error: Exception, correlation_id: str) -> Response[str]:
+    """The one mapping from a failure to its response, log line and metric."""
+    if isinstance(error, RequestValidationError):
+        return validation_error_response(error, correlation_id)
+    if isinstance(error, DomainError):
+        if isinstance(error, Unauthenticated | Forbidden):
+            metrics.add_metric(name="RejectedCallers", unit=MetricUnit.Count, value=1)
+        if isinstance(error, Conflict):
+            metrics.add_metric(name="Conflicts", unit=MetricUnit.Count, value=1)
+        logger.info("request refused", extra={"error": type(error).__name__, "field": error.field})
+        return domain_error_response(error, correlation_id)
+    if isinstance(error, Unavailable):
+        logger.warning("dependency unavailable", extra={"reason": str(error)})
+        return unavailable_response(correlation_id)
+    # CONTRACT.md §8: no stack trace (nor the exception's message, which may quote input) in a
+    # log line; the type and the innermost frame are enough to find the bug.
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "unknown"
+    logger.error("unexpected error", extra={"error": type(error).__name__, "where": where})
+    return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.", correlation_id)
+
+
+def authorize(headers: dict[str, str], behavior: Behavior) -> RequestContext:
     """The request's caller, checked against its app token, tenant/site headers and ``behavior``."""
-    headers = app.current_event.headers
     authorization = headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -145,23 +150,43 @@ def json_response(
     )
 
 
-def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
-    """The Lambda handler for a resolver: correlation id, logs, metrics and traces around it."""
+def lambda_entry(app: APIGatewayHttpResolver, requires: Behavior | None = None) -> LambdaHandler:
+    """The Lambda handler for a resolver: correlation id, logs, metrics and traces around it.
+
+    With ``requires``, the caller is authorized before anything in the request is parsed, so an
+    unauthenticated caller learns nothing from validation; routes read it with ``current_request``.
+    """
 
     @logger.inject_lambda_context(log_event=False, clear_state=True)
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        incoming = (event.get("headers") or {}).get(CORRELATION_HEADER, "")
+        headers: dict[str, str] = event.get("headers") or {}
+        incoming = headers.get(CORRELATION_HEADER, "")
         request_id = (event.get("requestContext") or {}).get("requestId") or secrets.token_hex(16)
         correlation_id = incoming if _SAFE_CORRELATION.fullmatch(incoming) else request_id
         logger.set_correlation_id(correlation_id)
-        problem = _body_problem(event)
-        if problem is not None:
-            return refused_body(problem, correlation_id)
-        app.append_context(correlation_id=correlation_id)  # type: ignore[no-untyped-call]
-        result = app.resolve(event, context)
+        try:
+            request = authorize(headers, requires) if requires is not None else None
+            problem = _body_problem(event)
+            if problem is not None:
+                raise InvalidParameter(problem, field="body")
+        except Exception as error:  # mapped to its response like any failure inside the resolver
+            result = _proxy_result(_refusal(error, correlation_id))
+        else:
+            app.append_context(correlation_id=correlation_id, request=request)  # type: ignore[no-untyped-call]
+            result = app.resolve(event, context)
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
         return result
 
     return handler
+
+
+def _proxy_result(response: Response[str]) -> dict[str, Any]:
+    """An API Gateway proxy result for a response made before the resolver ran."""
+    return {
+        "statusCode": response.status_code,
+        "headers": dict(response.headers),
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
