@@ -9,6 +9,7 @@ Works against whatever DynamoDB boto3 is pointed at: the standard AWS environmen
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                     {
                         "tenantId": saved.id,
                         "sites": [s.id for s in saved.sites],
-                        "tokenPolicy": saved.token_policy.__repr__(),
+                        "tokenPolicy": dataclasses.asdict(saved.token_policy),
                     }
                 )
             )

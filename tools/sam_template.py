@@ -76,11 +76,17 @@ def function_environment() -> dict[str, Any]:
     return variables
 
 
-def table_definition() -> dict[str, Any]:
-    """CreateTable arguments for the table as template.yaml declares it."""
+def table_properties() -> dict[str, Any]:
+    """The Properties of the service's one DynamoDB table."""
     tables = [r for r in template()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert len(tables) == 1, "the service has one table"
-    properties = tables[0]["Properties"]
+    properties: dict[str, Any] = tables[0]["Properties"]
+    return properties
+
+
+def table_definition() -> dict[str, Any]:
+    """CreateTable arguments for the table as template.yaml declares it."""
+    properties = table_properties()
     return {
         "AttributeDefinitions": properties["AttributeDefinitions"],
         "KeySchema": properties["KeySchema"],
@@ -89,6 +95,5 @@ def table_definition() -> dict[str, Any]:
 
 
 def ttl_attribute() -> str:
-    tables = [r for r in template()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
-    name: str = tables[0]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+    name: str = table_properties()["TimeToLiveSpecification"]["AttributeName"]
     return name

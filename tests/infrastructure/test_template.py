@@ -12,7 +12,7 @@ RESOURCES: dict[str, Any] = sam_template.template()["Resources"]
 FUNCTIONS = {
     name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"
 }
-TABLE = next(r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::DynamoDB::Table")
+TABLE = sam_template.table_properties()
 
 # What each function's code calls on the table (the store methods its route reaches).
 DYNAMODB_ACTIONS = {

@@ -18,7 +18,7 @@ _MAX_BODY = 10 * 1024 * 1024
 
 def _error(status: int, code: str, message: str) -> bytes:
     """The service's own error body, for what the local server refuses before any function runs."""
-    return error_body(status, code, message, correlation_id=secrets.token_hex(8)).encode()
+    return error_body(code, message, correlation_id=secrets.token_hex(8)).encode()
 
 
 def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:

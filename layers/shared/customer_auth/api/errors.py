@@ -29,9 +29,7 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
-def error_body(
-    status: int, error_code: str, message: str, correlation_id: str, field: str | None = None
-) -> str:
+def error_body(error_code: str, message: str, correlation_id: str, field: str | None = None) -> str:
     """Kibo's ``ApiError`` JSON."""
     return json.dumps(
         {
@@ -56,7 +54,7 @@ def error_response(
     return Response(
         status_code=status,
         content_type="application/json",
-        body=error_body(status, error_code, message, correlation_id, field),
+        body=error_body(error_code, message, correlation_id, field),
         headers={"x-vol-correlation": correlation_id, **(headers or {})},
     )
 

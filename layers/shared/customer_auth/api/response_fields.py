@@ -59,7 +59,7 @@ def _parse_list(text: str, position: int, depth: int) -> tuple[Selection, int]:
             while position < len(text) and text[position].isspace():
                 position += 1
         if name:
-            selection[name] = _merge(selection.get(name, {}), inner) if name in selection else inner
+            selection[name] = _merge(selection[name], inner) if name in selection else inner
         if position < len(text) and text[position] == ",":
             position += 1
             continue
