@@ -17,7 +17,19 @@ _IMPORTABLE_HASHES = (
 
 
 class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
+    def hash(self, password: str) -> str:
+        """Our own hash of a new password (Argon2id at the current parameters)."""
+
+    def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+        """Whether ``password`` matches; ``external`` hashes are imported bcrypt, Argon2 or Django
+        PBKDF2 ones. Never raises for a malformed hash: it simply does not match."""
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """Whether one of our hashes was made with parameters below the current ones."""
+
+    def verify_dummy(self, password: str) -> None:
+        """Spend the time of one verification without a stored hash (unknown user), so timing
+        does not tell unknown users from wrong passwords."""
 
 
 def check_password_policy(password: str, identifiers: list[str]) -> None:
