@@ -1,9 +1,19 @@
-"""Argon2id password hashing at OWASP's parameters (imported only by functions that hash)."""
+"""Argon2id password hashing at OWASP's parameters (imported only by functions that hash).
 
+Also verifies the hashes a tenant imported from another system (bcrypt, any Argon2 variant,
+Django ``pbkdf2_sha256``) until the first sign-in replaces them with one of ours.
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
 from typing import Literal
 
 from argon2 import PasswordHasher as _Argon2
-from argon2 import Type
+from argon2 import Type, extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 HashProfile = Literal["owasp", "test"]
 
@@ -14,8 +24,31 @@ _PROFILES: dict[HashProfile, tuple[int, int, int]] = {
     "test": (1024, 1, 1),
 }
 
+# An imported hash chooses its own work factor; above these caps it is refused rather than letting
+# one sign-in run into the Lambda timeout (10 s). At the caps one verification took about 0.6 s
+# (PBKDF2), 3.9 s (bcrypt) and 2.6 s (Argon2) on a 2-vCPU x86 development machine.
+MAX_PBKDF2_ITERATIONS = 2_000_000  # Django 5.2 defaults to 1,000,000
+MAX_BCRYPT_COST = 16
+MAX_ARGON2_MEMORY_KIB = 256 * 1024
+MAX_ARGON2_TIME_COST = 10
+MAX_ARGON2_PARALLELISM = 16
+# Real hashes are 60-120 characters; anything far longer is not one we produced or accept.
+_MAX_HASH_LENGTH = 512
+# The originating bcrypt implementations silently used only the first 72 bytes; bcrypt 5 raises.
+_BCRYPT_MAX_PASSWORD_BYTES = 72
+
+_BCRYPT = re.compile(r"\$2[aby]\$(?P<cost>[0-9]{2})\$[./A-Za-z0-9]{53}")
+_ARGON2 = re.compile(
+    r"\$argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
+)
+_DJANGO_PBKDF2 = re.compile(
+    r"pbkdf2_sha256\$(?P<iterations>[0-9]{1,8})\$(?P<salt>[A-Za-z0-9./+=_-]+)\$(?P<hash>[A-Za-z0-9+/=]+)"
+)
+
 
 class Argon2idHasher:
+    """``customer_auth.domain.passwords.PasswordHasher`` with argon2-cffi, bcrypt and hashlib."""
+
     def __init__(self, profile: HashProfile = "owasp") -> None:
         memory_cost, time_cost, parallelism = _PROFILES[profile]
         self._hasher = _Argon2(
@@ -26,6 +59,79 @@ class Argon2idHasher:
             salt_len=16,
             type=Type.ID,
         )
+        self._dummy_hash: str | None = None
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
+
+    def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+        """Whether ``password`` matches; malformed, unsupported or over-cap hashes never match."""
+        try:
+            secret = password.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: no system could have hashed this password
+            return False
+        if len(stored_hash) > _MAX_HASH_LENGTH:
+            return False
+        if not external:
+            return self._verify_argon2(secret, stored_hash, allowed={Type.ID})
+        if _ARGON2.fullmatch(stored_hash):
+            return self._verify_argon2(secret, stored_hash, allowed={Type.ID, Type.I, Type.D})
+        if bcrypt_hash := _BCRYPT.fullmatch(stored_hash):
+            return _verify_bcrypt(secret, stored_hash, int(bcrypt_hash["cost"]))
+        if django_hash := _DJANGO_PBKDF2.fullmatch(stored_hash):
+            return _verify_django_pbkdf2(
+                secret, int(django_hash["iterations"]), django_hash["salt"], django_hash["hash"]
+            )
+        return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """Whether one of our hashes differs from the current profile (weaker parameters, another
+        Argon2 variant, or not an Argon2 hash at all)."""
+        try:
+            return self._hasher.check_needs_rehash(stored_hash)
+        except ValueError:  # InvalidHashError
+            return True
+
+    def verify_dummy(self, password: str) -> None:
+        # Made on first use with this instance's parameters, so it costs what a real verify costs.
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hash(secrets.token_urlsafe(24))
+        self.verify(password, self._dummy_hash, external=False)
+
+    def _verify_argon2(self, secret: bytes, stored_hash: str, *, allowed: set[Type]) -> bool:
+        if not _ARGON2.fullmatch(stored_hash):
+            return False
+        try:
+            parameters = extract_parameters(stored_hash)
+        except InvalidHashError:
+            return False
+        if (
+            parameters.type not in allowed
+            or parameters.memory_cost > MAX_ARGON2_MEMORY_KIB
+            or parameters.time_cost > MAX_ARGON2_TIME_COST
+            or parameters.parallelism > MAX_ARGON2_PARALLELISM
+        ):
+            return False
+        try:
+            return self._hasher.verify(stored_hash, secret)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+def _verify_bcrypt(secret: bytes, stored_hash: str, cost: int) -> bool:
+    if cost > MAX_BCRYPT_COST:
+        return False
+    import bcrypt  # only imported hashes need it
+
+    try:
+        return bcrypt.checkpw(secret[:_BCRYPT_MAX_PASSWORD_BYTES], stored_hash.encode("ascii"))
+    except ValueError:  # invalid salt or cost
+        return False
+
+
+def _verify_django_pbkdf2(secret: bytes, iterations: int, salt: str, encoded: str) -> bool:
+    if not 1 <= iterations <= MAX_PBKDF2_ITERATIONS:
+        return False
+    # As Django's PBKDF2PasswordHasher: base64 of the 32-byte derived key, compared as text.
+    derived = hashlib.pbkdf2_hmac("sha256", secret, salt.encode("ascii"), iterations)
+    return hmac.compare_digest(base64.b64encode(derived), encoded.encode("ascii"))
