@@ -52,6 +52,9 @@ class InMemoryStore:
     def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
         return LoginContext(self.accounts.get(account_id), account_id in self.logins, TENANT)
 
+    def get_tenant(self, tenant_id: int) -> Tenant | None:
+        return TENANT
+
     def create_login(self, new_login: NewLogin) -> None:
         if self.races_to_lose:
             self.races_to_lose -= 1
@@ -71,7 +74,7 @@ class CountingHasher:
 
 def service(store: InMemoryStore, hasher: CountingHasher) -> LoginService:
     keys = key_set_from_secret(json.dumps({"seed": "s" * 40}))
-    return LoginService(store, hasher, SessionStarter(JwtCodec(keys, "iss", "aud")), lambda: NOW)  # type: ignore[arg-type]
+    return LoginService(store, store, hasher, SessionStarter(JwtCodec(keys, "iss", "aud")), lambda: NOW)  # type: ignore[arg-type]
 
 
 def guest(account_id: int = 1) -> StoredAccount:
@@ -179,6 +182,9 @@ class FakeAccountStore:
     """Other writers that run, one per attempt, between this request's read and its write."""
     write_attempts: int = 0
 
+    def get_tenant(self, tenant_id: int) -> Tenant | None:
+        return self.tenants.get(tenant_id)
+
     def insert_account(self, tenant_id: int, account: CustomerAccount) -> bool:
         if (tenant_id, account.id) in self.accounts:
             return False
@@ -256,7 +262,7 @@ class RecordingHasher:
 
 
 def login_service(store: FakeAccountStore, hasher: RecordingHasher | None = None) -> LoginService:
-    return LoginService(store, hasher or RecordingHasher(), SessionStarter(CODEC), lambda: FIXED_NOW)
+    return LoginService(store, store, hasher or RecordingHasher(), SessionStarter(CODEC), lambda: FIXED_NOW)
 
 
 def login_info(**fields: Any) -> CustomerLoginInfo:

@@ -12,6 +12,7 @@ from ..domain.errors import (
     Forbidden,
     InvalidCredentials,
     InvalidParameter,
+    InvalidToken,
     NotFound,
     Unauthenticated,
 )
@@ -23,6 +24,7 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
     (InvalidParameter, 400, "MISSING_OR_INVALID_PARAMETER"),
     (Unauthenticated, 401, "UNAUTHORIZED"),
     (InvalidCredentials, 401, "INVALID_CREDENTIALS"),
+    (InvalidToken, 401, "INVALID_TOKEN"),
     (Forbidden, 403, "FORBIDDEN"),
     (NotFound, 404, "ITEM_NOT_FOUND"),
     (Conflict, 409, "VALIDATION_CONFLICT"),

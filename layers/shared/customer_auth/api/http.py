@@ -8,7 +8,7 @@ import secrets
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -33,6 +33,8 @@ from .response_fields import parse_response_fields, project
 CORRELATION_HEADER = "x-vol-correlation"
 _SAFE_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+BodyKind = Literal["object", "boolean"]
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -93,26 +95,37 @@ def _refusal(error: Exception, correlation_id: str) -> Response[str]:
     return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.", correlation_id)
 
 
-def authorize(headers: dict[str, str], behavior: Behavior) -> RequestContext:
-    """The request's caller, checked against its app token, tenant/site headers and ``behavior``."""
-    authorization = headers.get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def bearer_token(headers: dict[str, str]) -> str | None:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def authorize(headers: dict[str, str], behavior: Behavior | None) -> RequestContext:
+    """The request's caller, checked against its app token, tenant/site headers and ``behavior``
+    (``None``: any valid app token of the tenant)."""
+    token = bearer_token(headers)
+    if token is None:
         raise Unauthenticated("An application token is required (Authorization: Bearer).")
-    caller = caller_from_app_token(runtime.jwt_codec(), token.strip(), runtime.now_clock())
-    tenant_header = _int_header(headers, "x-vol-tenant")
+    caller = caller_from_app_token(runtime.jwt_codec(), token, runtime.now_clock())
+    tenant_header = tenant_header_of(headers)
     if tenant_header is not None and tenant_header != caller.tenant_id:
         raise Forbidden("The application token is not valid for this tenant.")
     site_header = _int_header(headers, "x-vol-site")
     if site_header is not None and caller.site_id is not None and site_header != caller.site_id:
         raise Forbidden("The application token is not valid for this site.")
-    caller.require(behavior)
+    if behavior is not None:
+        caller.require(behavior)
     return RequestContext(caller, site_header if site_header is not None else caller.site_id)
 
 
-def _body_problem(event: dict[str, Any]) -> str | None:
+def tenant_header_of(headers: dict[str, str]) -> int | None:
+    return _int_header(headers, "x-vol-tenant")
+
+
+def _body_problem(event: dict[str, Any], body_kind: BodyKind) -> str | None:
     """Why a request body is refused before it is parsed, or ``None``: Kibo's API takes JSON
-    objects only (powertools would read ``[{...}]`` as its first element)."""
+    objects (powertools would read ``[{...}]`` as its first element), and a bare boolean where
+    its model is one (Set-Login-Locked)."""
     body = event.get("body")
     if not body:
         return None
@@ -124,6 +137,8 @@ def _body_problem(event: dict[str, Any]) -> str | None:
             body = base64.b64decode(body, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             return "The request body is not UTF-8 JSON."
+    if body_kind == "boolean":
+        return None if str(body).strip() in {"true", "false"} else "The request body must be true or false."
     if not str(body).lstrip().startswith("{"):
         return "The request body must be a JSON object."
     return None
@@ -150,7 +165,13 @@ def json_response(
     )
 
 
-def lambda_entry(app: APIGatewayHttpResolver, requires: Behavior | None = None) -> LambdaHandler:
+def no_content() -> Response[str]:
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+def lambda_entry(
+    app: APIGatewayHttpResolver, requires: Behavior | None = None, body_kind: BodyKind = "object"
+) -> LambdaHandler:
     """The Lambda handler for a resolver: correlation id, logs, metrics and traces around it.
 
     With ``requires``, the caller is authorized before anything in the request is parsed, so an
@@ -168,7 +189,7 @@ def lambda_entry(app: APIGatewayHttpResolver, requires: Behavior | None = None) 
         logger.set_correlation_id(correlation_id)
         try:
             request = authorize(headers, requires) if requires is not None else None
-            problem = _body_problem(event)
+            problem = _body_problem(event, body_kind)
             if problem is not None:
                 raise InvalidParameter(problem, field="body")
         except Exception as error:  # mapped to its response like any failure inside the resolver

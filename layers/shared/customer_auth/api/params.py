@@ -3,12 +3,23 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from ..domain.errors import InvalidParameter
 from .response_fields import parse_response_fields
 
 AccountId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The customer account id")]
+
+OptionalAccountId = Annotated[int | None, Field(ge=1, le=2**31 - 1)]
+
+RefreshTokenQuery = Annotated[
+    str | None,
+    Query(
+        alias="refreshToken",
+        max_length=512,
+        description="The refresh token, as Kibo's SDKs send it; prefer the JSON body {refreshToken}",
+    ),
+]
 
 
 def _well_formed(expression: str | None) -> str | None:

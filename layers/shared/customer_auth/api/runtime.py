@@ -19,7 +19,10 @@ from ..tokens.keys import KeySet, key_set_from_secret
 from .settings import settings
 
 if TYPE_CHECKING:
+    from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
+    from ..domain.signin import SignInService
+    from ..domain.tickets import TicketService
     from ..passwords import Argon2idHasher
 
 _BOTO_CONFIG = Config(
@@ -75,7 +78,28 @@ def login_service() -> "LoginService":
     from ..domain.logins import LoginService
     from ..domain.sessions import SessionStarter
 
-    return LoginService(store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
+    return LoginService(store(), store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
+
+
+def sign_in_service() -> "SignInService":
+    from ..domain.sessions import SessionStarter
+    from ..domain.signin import SignInService
+
+    return SignInService(store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
+
+
+def credential_service() -> "CredentialService":
+    from ..domain.credentials import CredentialService
+
+    return CredentialService(store(), _password_hasher(), now_clock())
+
+
+def ticket_service() -> "TicketService":
+    """Refresh, log out and the current account: no password hashing, so no argon2 import."""
+    from ..domain.sessions import SessionStarter
+    from ..domain.tickets import TicketService
+
+    return TicketService(store(), SessionStarter(jwt_codec()), now_clock())
 
 
 @cache

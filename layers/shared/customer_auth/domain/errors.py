@@ -22,6 +22,14 @@ class InvalidCredentials(DomainError):
     """Client or user credentials are wrong (401)."""
 
 
+class InvalidToken(DomainError):
+    """A refresh token that is unknown, expired, revoked or reused (401)."""
+
+
+class RefreshTokenReused(InvalidToken):
+    """A rotated refresh token presented again: its family has been revoked (401, as any bad token)."""
+
+
 class Forbidden(DomainError):
     """The caller is known but may not do this here (403)."""
 
@@ -40,3 +48,7 @@ class Unavailable(Exception):
 
 class ConcurrentUpdate(Exception):
     """An optimistic write lost a race; the caller re-reads and tries again."""
+
+
+class AccountIdTaken(Exception):
+    """A new account's random id collided with an existing one; the caller draws another."""

@@ -1,23 +1,32 @@
-"""Create-Login: give an existing account a login and sign the customer in, in one atomic write."""
+"""Create-Login and Add-Account-And-Login: a login and its first session, in one atomic write."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..models.account import CustomerAccount
-from ..models.auth import CustomerAuthTicket, CustomerLoginInfo
+from ..models.auth import CustomerAccountAndAuthInfo, CustomerAuthTicket, CustomerLoginInfo
 from ..tokens.opaque import new_id
+from .accounts import check_new_account, new_account, random_account_id
 from .behaviors import Behavior
 from .caller import Caller
 from .clock import Clock
-from .errors import ConcurrentUpdate, Conflict, Forbidden, InvalidParameter, NotFound, Unavailable
+from .errors import (
+    AccountIdTaken,
+    ConcurrentUpdate,
+    Conflict,
+    InvalidParameter,
+    NotFound,
+    Unavailable,
+)
 from .identity import checked_email, checked_username
 from .passwords import PasswordHasher, check_importable_hash, check_password_policy
-from .ports import AccountStore
+from .ports import AccountStore, TenantStore
 from .records import Login, LoginContext, NewLogin, StoredAccount
-from .sessions import SessionGrant, SessionStarter, fingerprint_digest
-from .tenants import Tenant
+from .sessions import SessionGrant, SessionStarter, StartedSession, fingerprint_digest
+from .tenants import Tenant, usable_tenant
 
 _WRITE_ATTEMPTS = 3
+_ID_ATTEMPTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +35,27 @@ class _Credential:
     is_external: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """A login request's checked fields, before anything is read."""
+
+    email: str | None
+    username: str
+    credential: _Credential
+    info: CustomerLoginInfo
+
+
 class LoginService:
     def __init__(
-        self, store: AccountStore, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
+        self,
+        store: AccountStore,
+        tenants: TenantStore,
+        hasher: PasswordHasher,
+        sessions: SessionStarter,
+        clock: Clock,
     ) -> None:
         self._store = store
+        self._tenants = tenants
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
@@ -39,58 +64,29 @@ class LoginService:
         self, caller: Caller, site_id: int | None, account_id: int, info: CustomerLoginInfo
     ) -> CustomerAuthTicket:
         """Create the account's login and its first session; see CONTRACT.md §4."""
-        if info.auth_ticket_ttl_minutes is not None or info.refresh_token_ttl_minutes is not None:
-            caller.require(Behavior.CONFIGURE_TOKEN_DURATIONS)
-        email, username = _requested_identity(info)
-        credential = _requested_credential(info)
-
+        request = _checked_request(caller, info)
         hashed: _Credential | None = None
         for _ in range(_WRITE_ATTEMPTS):
             tenant, stored = _writable(
                 self._store.load_for_login(caller.tenant_id, account_id), account_id, site_id
             )
-            access_minutes = tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes)
-            refresh_minutes = tenant.token_policy.refresh_minutes(info.refresh_token_ttl_minutes)
-            login_email = email or stored.account.email_address
+            lifetimes = _lifetimes(tenant, request.info)
+            login_email = request.email or stored.account.email_address
             # Hashed once, after every cheap refusal, however often the write is retried.
-            hashed = hashed or self._hashed(credential, [i for i in (login_email, username) if i])
-
+            hashed = hashed or self._hashed(request.credential, tenant, [login_email, request.username])
             now = self._clock()
-            login = Login(
-                tenant_id=caller.tenant_id,
-                account_id=account_id,
-                user_id=new_id(),
-                username=username,
-                email=login_email,
-                password_hash=hashed.secret,
-                password_is_external=hashed.is_external,
-                created_at=now,
-                trusted_fingerprint_digests=_present(
-                    info.fingerprint and fingerprint_digest(info.fingerprint)
-                ),
-                trusted_regions=_present(info.region),
+            login, account_after, started = self._new_login(
+                caller, site_id, lifetimes, stored.account, request, login_email, hashed, now
             )
-            account_after = _registered(stored.account, login, caller.client_id, now)
-            grant = SessionGrant(
-                tenant_id=caller.tenant_id,
-                site_id=site_id,
-                account_id=account_id,
-                user_id=login.user_id,
-                username=username,
-                client_id=caller.client_id,
-                access_minutes=access_minutes,
-                refresh_minutes=refresh_minutes,
-            )
-            started = self._sessions.start(grant, now)
             try:
                 self._store.create_login(
                     NewLogin(
-                        login=login,
-                        account_before=stored,
-                        account_after=account_after,
-                        session=started.session,
-                        refresh_token=started.refresh_record,
-                        identifier_fields=login.identifiers(),
+                        login,
+                        stored,
+                        account_after,
+                        started.session,
+                        started.refresh_record,
+                        login.identifiers(),
                     )
                 )
             except ConcurrentUpdate:
@@ -98,11 +94,101 @@ class LoginService:
             return started.ticket(account_after)
         raise Unavailable("the account kept changing during Create-Login")
 
-    def _hashed(self, credential: _Credential, identifiers: list[str]) -> _Credential:
+    def add_account_and_login(
+        self, caller: Caller, site_id: int | None, info: CustomerAccountAndAuthInfo
+    ) -> CustomerAuthTicket:
+        """Create an account, its login and its first session in one atomic write."""
+        if info.account is None:
+            raise InvalidParameter("account is required.", field="account")
+        check_new_account(info.account)
+        request = _checked_request(caller, info.login_info())
+        tenant = usable_tenant(self._tenants.get_tenant(caller.tenant_id), site_id)
+        lifetimes = _lifetimes(tenant, request.info)
+        hashed = self._hashed(request.credential, tenant, [request.email, request.username])
+        for _ in range(_ID_ATTEMPTS):
+            now = self._clock()
+            account = new_account(caller, info.account, random_account_id(), now)
+            login, account_after, started = self._new_login(
+                caller, site_id, lifetimes, account, request, request.email, hashed, now
+            )
+            try:
+                self._store.create_login(
+                    NewLogin(
+                        login,
+                        None,
+                        account_after,
+                        started.session,
+                        started.refresh_record,
+                        login.identifiers(),
+                    )
+                )
+            except AccountIdTaken:
+                continue
+            return started.ticket(account_after)
+        raise Unavailable("could not allocate an account id")
+
+    def _new_login(
+        self,
+        caller: Caller,
+        site_id: int | None,
+        lifetimes: tuple[int, int],
+        account: CustomerAccount,
+        request: _Request,
+        email: str | None,
+        hashed: _Credential,
+        now: datetime,
+    ) -> tuple[Login, CustomerAccount, StartedSession]:
+        info = request.info
+        login = Login(
+            tenant_id=caller.tenant_id,
+            account_id=account.id,
+            user_id=new_id(),
+            username=request.username,
+            email=email,
+            password_hash=hashed.secret,
+            password_is_external=hashed.is_external,
+            created_at=now,
+            trusted_fingerprint_digests=_present(info.fingerprint and fingerprint_digest(info.fingerprint)),
+            trusted_regions=_present(info.region),
+            updated_at=now,
+        )
+        grant = SessionGrant(
+            tenant_id=caller.tenant_id,
+            site_id=site_id,
+            account_id=account.id,
+            user_id=login.user_id,
+            username=login.username,
+            client_id=caller.client_id,
+            access_minutes=lifetimes[0],
+            refresh_minutes=lifetimes[1],
+            generation=login.generation,
+        )
+        return login, _registered(account, login, caller.client_id, now), self._sessions.start(grant, now)
+
+    def _hashed(self, credential: _Credential, tenant: Tenant, identifiers: list[str | None]) -> _Credential:
         if credential.is_external:
             return credential
-        check_password_policy(credential.secret, identifiers)
+        check_password_policy(
+            credential.secret,
+            [i for i in identifiers if i],
+            require_letter_and_digit=tenant.sign_in_policy.require_letter_and_digit,
+        )
         return _Credential(self._hasher.hash(credential.secret), is_external=False)
+
+
+def _checked_request(caller: Caller, info: CustomerLoginInfo) -> _Request:
+    if info.auth_ticket_ttl_minutes is not None or info.refresh_token_ttl_minutes is not None:
+        caller.require(Behavior.CONFIGURE_TOKEN_DURATIONS)
+    email, username = _requested_identity(info)
+    return _Request(email, username, _requested_credential(info), info)
+
+
+def _lifetimes(tenant: Tenant, info: CustomerLoginInfo) -> tuple[int, int]:
+    """The access and refresh minutes to grant (400 above the tenant's or the platform's cap)."""
+    return (
+        tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes),
+        tenant.token_policy.refresh_minutes(info.refresh_token_ttl_minutes),
+    )
 
 
 def _requested_identity(info: CustomerLoginInfo) -> tuple[str | None, str]:
@@ -119,13 +205,10 @@ def _writable(context: LoginContext, account_id: int, site_id: int | None) -> tu
     """The tenant and account a login may be created for; the 403/404/409 refusals otherwise."""
     if context.account is None:
         raise NotFound(f"Account {account_id} was not found.", field="accountId")
-    if context.tenant is None:
-        raise Forbidden("The caller's tenant is not provisioned.")
-    if site_id is not None and not context.tenant.has_site(site_id):
-        raise Forbidden(f"Site {site_id} does not belong to the tenant.")
+    tenant = usable_tenant(context.tenant, site_id)
     if context.has_login:
         raise Conflict(f"Account {account_id} already has a login.", field="accountId")
-    return context.tenant, context.account
+    return tenant, context.account
 
 
 def _registered(account: CustomerAccount, login: Login, client_id: str, now: datetime) -> CustomerAccount:

@@ -3,7 +3,20 @@
 from typing import Protocol
 
 from ..models.account import CustomerAccount
-from .records import AppClient, AppRefreshToken, LoginContext, NewLogin, StoredAccount
+from ..tokens.opaque import SessionLocator
+from .records import (
+    AccountChange,
+    AppClient,
+    AppRefreshToken,
+    Login,
+    LoginContext,
+    NewLogin,
+    RefreshToken,
+    Session,
+    SessionContext,
+    SignInContext,
+    StoredAccount,
+)
 from .tenants import Tenant
 
 
@@ -43,3 +56,38 @@ class TenantStore(Protocol):
     def put_tenant(self, tenant: Tenant) -> None: ...
 
     def put_client(self, client: AppClient) -> None: ...
+
+
+class SessionStore(Protocol):
+    def identify(self, tenant_id: int, normalized: str) -> tuple[int | None, Tenant | None]:
+        """The account whose login has this normalized username or email, and the tenant."""
+
+    def load_sign_in(self, tenant_id: int, account_id: int) -> SignInContext: ...
+
+    def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+
+    def load_session(
+        self,
+        locator: SessionLocator,
+        *,
+        refresh_digest: str | None = None,
+        access_digest: str | None = None,
+        with_tenant: bool = True,
+    ) -> SessionContext: ...
+
+    def replace_login(self, before: Login, after: Login, account: AccountChange | None = None) -> None:
+        """Write ``after`` if the login is still at ``before``'s version; else ``ConcurrentUpdate``."""
+
+    def start_session(
+        self,
+        before: Login,
+        after: Login,
+        session: Session,
+        refresh: RefreshToken,
+        account: AccountChange | None = None,
+    ) -> None: ...
+
+    def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
+        """Move the family's head; ``ConcurrentUpdate`` if it moved or the login's sessions were revoked."""
+
+    def end_session(self, session: Session) -> None: ...

@@ -1,10 +1,10 @@
 """What the domain keeps between requests, independent of how the store lays it out."""
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from ..models.account import CustomerAccount
-from .tenants import Tenant
+from .tenants import SignInPolicy, Tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +14,14 @@ class StoredAccount:
     tenant_id: int
     account: CustomerAccount
     version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """An account document replaced, if it is still at ``before``'s version."""
+
+    before: StoredAccount
+    after: CustomerAccount
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,100 @@ class Login:
     created_at: datetime
     trusted_fingerprint_digests: tuple[str, ...] = ()
     trusted_regions: tuple[str, ...] = ()
+    version: int = 1
+    """Guards every update: a login is replaced only if nobody changed it since it was read."""
+    generation: int = 0
+    """Sessions are live only while theirs matches; raising it revokes every session at once."""
+    failed_attempts: int = 0
+    first_failed_at: datetime | None = None
+    locks: int = 0
+    """Locks since the last successful sign-in; each doubles the next cooldown."""
+    locked_until: datetime | None = None
+    locked_by_operator: bool = False
+    last_locked_at: datetime | None = None
+    last_login_at: datetime | None = None
+    password_changed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_by_operator or (self.locked_until is not None and now < self.locked_until)
+
+    def failures_counted(self, now: datetime) -> int:
+        """Consecutive failures that still count: a lock that has run out starts a fresh count."""
+        if self.locked_until is not None and now >= self.locked_until:
+            return 0
+        return self.failed_attempts
+
+    def after_failure(self, now: datetime, policy: SignInPolicy) -> "Login":
+        """One more failed sign-in; the limit locks the login for a cooldown that doubles on repeat."""
+        failures = self.failures_counted(now) + 1
+        changed = replace(
+            self,
+            failed_attempts=failures,
+            first_failed_at=self.first_failed_at if failures > 1 else now,
+            locked_until=None
+            if self.locked_until is not None and now >= self.locked_until
+            else self.locked_until,
+        )
+        if failures >= policy.max_failed_attempts:
+            changed = replace(
+                changed,
+                locks=self.locks + 1,
+                locked_until=now + timedelta(minutes=policy.lockout_for(self.locks)),
+                last_locked_at=now,
+            )
+        return changed._touched(now)
+
+    def after_sign_in(self, now: datetime, password_hash: str | None) -> "Login":
+        """A successful sign-in: failures forgotten, the hash upgraded when ``password_hash`` is given."""
+        return replace(
+            self,
+            failed_attempts=0,
+            first_failed_at=None,
+            locks=0,
+            locked_until=None,
+            last_login_at=now,
+            password_hash=password_hash or self.password_hash,
+            password_is_external=self.password_is_external and password_hash is None,
+        )._touched(now)
+
+    def with_password(self, password_hash: str, now: datetime, *, unlock: bool) -> "Login":
+        """A changed password: every session revoked; the lock lifted if asked."""
+        changed = replace(
+            self,
+            password_hash=password_hash,
+            password_is_external=False,
+            password_changed_at=now,
+            failed_attempts=0,
+            first_failed_at=None,
+            generation=self.generation + 1,
+        )
+        return (changed._unlocked() if unlock else changed)._touched(now)
+
+    def locked(self, now: datetime, *, locked: bool) -> "Login":
+        """An operator's lock (which revokes every session) or unlock."""
+        if locked:
+            return replace(
+                self, locked_by_operator=True, last_locked_at=now, generation=self.generation + 1
+            )._touched(now)
+        return self._unlocked()._touched(now)
+
+    def revoked(self, now: datetime) -> "Login":
+        """Every session of the login ended (global log out)."""
+        return replace(self, generation=self.generation + 1)._touched(now)
+
+    def _unlocked(self) -> "Login":
+        return replace(
+            self,
+            locked_by_operator=False,
+            locked_until=None,
+            locks=0,
+            failed_attempts=0,
+            first_failed_at=None,
+        )
+
+    def _touched(self, now: datetime) -> "Login":
+        return replace(self, version=self.version + 1, updated_at=now)
 
     def identifiers(self) -> dict[str, str]:
         """Normalized identifier -> the request field it came from; one entry when they coincide."""
@@ -60,6 +162,21 @@ class Session:
     access_expires_at: datetime
     refresh_expires_at: datetime
     """The family's absolute end: rotation never moves it."""
+    generation: int = 0
+    """The login's generation when the session began; a different one means it was revoked."""
+    access_minutes: int = 60
+    """The access-token life granted at sign-in, kept for the tokens that refreshes mint."""
+    head_digest: str = ""
+    """The family's newest refresh token: the only one that may rotate."""
+    parent_digest: str | None = None
+    """The token the head was rotated from: inside the grace window it gets the head back."""
+    rotated_at: datetime | None = None
+    sealed_head: str | None = None
+    """The head's tokens, encrypted under a key only its parent token yields (never stored)."""
+    version: int = 1
+
+    def is_live(self, login: Login, now: datetime) -> bool:
+        return self.generation == login.generation and now < self.refresh_expires_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +186,36 @@ class RefreshToken:
     tenant_id: int
     account_id: int
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    digest: str
+    sid: str
+    tenant_id: int
+    account_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionContext:
+    """Everything a presented shopper token leads to, read in one round trip."""
+
+    session: Session | None
+    login: Login | None
+    account: StoredAccount | None
+    tenant: Tenant | None
+    refresh_token: RefreshToken | None = None
+    access_token: AccessToken | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignInContext:
+    """What sign-in, password changes and lock changes read: the account, its login, the tenant."""
+
+    account: StoredAccount | None
+    login: Login | None
+    tenant: Tenant | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +241,8 @@ class NewLogin:
     """Everything Create-Login writes in one atomic step."""
 
     login: Login
-    account_before: StoredAccount
+    account_before: StoredAccount | None
+    """``None`` when the account is created in the same write (Add-Account-And-Login)."""
     account_after: CustomerAccount
     session: Session
     refresh_token: RefreshToken

@@ -1,13 +1,14 @@
-"""Starting a shopper session: the opaque access token, the refresh token and the signed JWT."""
+"""Shopper sessions: the opaque access token, the refresh family and the signed JWT."""
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..models.account import CustomerAccount
 from ..models.auth import CustomerAuthTicket
+from ..tokens import sealing
 from ..tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
-from ..tokens.opaque import new_id, new_opaque_token, token_digest
+from ..tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
 from .records import RefreshToken, Session
 
 
@@ -23,30 +24,67 @@ class SessionGrant:
     client_id: str
     access_minutes: int
     refresh_minutes: int
+    generation: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    """The plaintext tokens handed out once; kept out of repr so no log line can show them."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    jwt_access_token: str = field(repr=False)
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+
+    def ticket(self, account: CustomerAccount, user_id: str) -> CustomerAuthTicket:
+        return CustomerAuthTicket(
+            customer_account=account,
+            access_token=self.access_token,
+            access_token_expiration=self.access_expires_at,
+            refresh_token=self.refresh_token,
+            refresh_token_expiration=self.refresh_expires_at,
+            user_id=user_id,
+            jwt_access_token=self.jwt_access_token,
+            requires_2fa=False,
+        )
+
+    def sealed_for(self, parent_token: str) -> str:
+        return sealing.seal(
+            parent_token,
+            {
+                "accessToken": self.access_token,
+                "refreshToken": self.refresh_token,
+                "jwtAccessToken": self.jwt_access_token,
+                "accessExpiresAt": self.access_expires_at.isoformat(),
+            },
+        )
+
+    @classmethod
+    def unsealed(cls, parent_token: str, session: Session) -> "IssuedTokens | None":
+        """The head's tokens, if ``parent_token`` is the one they were sealed for."""
+        opened = sealing.unseal(parent_token, session.sealed_head) if session.sealed_head else None
+        if opened is None:
+            return None
+        return cls(
+            access_token=opened["accessToken"],
+            refresh_token=opened["refreshToken"],
+            jwt_access_token=opened["jwtAccessToken"],
+            access_expires_at=datetime.fromisoformat(opened["accessExpiresAt"]),
+            refresh_expires_at=session.refresh_expires_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class StartedSession:
-    """The records to store and the plaintext tokens to hand out once."""
+    """The records to store and the tokens to hand out once."""
 
     session: Session
     refresh_record: RefreshToken
-    # Secrets: kept out of repr, so no log line or traceback can show them.
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    jwt_access_token: str = field(repr=False)
+    tokens: IssuedTokens
 
     def ticket(self, account: CustomerAccount) -> CustomerAuthTicket:
-        return CustomerAuthTicket(
-            customer_account=account,
-            access_token=self.access_token,
-            access_token_expiration=self.session.access_expires_at,
-            refresh_token=self.refresh_token,
-            refresh_token_expiration=self.refresh_record.expires_at,
-            user_id=self.session.user_id,
-            jwt_access_token=self.jwt_access_token,
-            requires_2fa=False,
-        )
+        return self.tokens.ticket(account, self.session.user_id)
 
 
 def fingerprint_digest(fingerprint: str) -> str:
@@ -55,39 +93,79 @@ def fingerprint_digest(fingerprint: str) -> str:
 
 
 class SessionStarter:
+    """Mints the tokens of new sessions and of refresh rotations."""
+
     def __init__(self, jwt: JwtCodec) -> None:
         self._jwt = jwt
 
     def start(self, grant: SessionGrant, now: datetime) -> StartedSession:
-        sid = new_id()
-        access_token, refresh_token = new_opaque_token(), new_opaque_token()
-        access_expires = now + timedelta(minutes=grant.access_minutes)
+        locator = SessionLocator(grant.tenant_id, grant.account_id, new_id())
         refresh_expires = now + timedelta(minutes=grant.refresh_minutes)
+        tokens = self._tokens(grant, locator, now, refresh_expires)
         session = Session(
-            sid=sid,
+            sid=locator.sid,
             tenant_id=grant.tenant_id,
             site_id=grant.site_id,
             account_id=grant.account_id,
             user_id=grant.user_id,
             client_id=grant.client_id,
             created_at=now,
-            access_token_digest=token_digest(access_token),
+            access_token_digest=token_digest(tokens.access_token),
+            access_expires_at=tokens.access_expires_at,
+            refresh_expires_at=refresh_expires,
+            generation=grant.generation,
+            access_minutes=grant.access_minutes,
+            head_digest=token_digest(tokens.refresh_token),
+        )
+        return StartedSession(session, self._refresh_record(session), tokens)
+
+    def rotate(self, session: Session, parent_token: str, username: str, now: datetime) -> StartedSession:
+        """The family's next member: new tokens, the session's head moved, the child sealed."""
+        grant = SessionGrant(
+            tenant_id=session.tenant_id,
+            site_id=session.site_id,
+            account_id=session.account_id,
+            user_id=session.user_id,
+            username=username,
+            client_id=session.client_id,
+            access_minutes=session.access_minutes,
+            refresh_minutes=0,
+            generation=session.generation,
+        )
+        locator = SessionLocator(session.tenant_id, session.account_id, session.sid)
+        tokens = self._tokens(grant, locator, now, session.refresh_expires_at)
+        rotated = replace(
+            session,
+            access_token_digest=token_digest(tokens.access_token),
+            access_expires_at=tokens.access_expires_at,
+            head_digest=token_digest(tokens.refresh_token),
+            parent_digest=session.head_digest,
+            rotated_at=now,
+            sealed_head=tokens.sealed_for(parent_token),
+            version=session.version + 1,
+        )
+        return StartedSession(rotated, self._refresh_record(rotated), tokens)
+
+    def _tokens(
+        self, grant: SessionGrant, locator: SessionLocator, now: datetime, refresh_expires: datetime
+    ) -> IssuedTokens:
+        access_expires = now + timedelta(minutes=grant.access_minutes)
+        return IssuedTokens(
+            access_token=new_session_token(locator),
+            refresh_token=new_session_token(locator),
+            jwt_access_token=self._shopper_jwt(grant, locator.sid, now, access_expires),
             access_expires_at=access_expires,
             refresh_expires_at=refresh_expires,
         )
-        refresh_record = RefreshToken(
-            digest=token_digest(refresh_token),
-            sid=sid,
-            tenant_id=grant.tenant_id,
-            account_id=grant.account_id,
-            expires_at=refresh_expires,
-        )
-        return StartedSession(
-            session=session,
-            refresh_record=refresh_record,
-            access_token=access_token,
-            refresh_token=refresh_token,
-            jwt_access_token=self._shopper_jwt(grant, sid, now, access_expires),
+
+    @staticmethod
+    def _refresh_record(session: Session) -> RefreshToken:
+        return RefreshToken(
+            digest=session.head_digest,
+            sid=session.sid,
+            tenant_id=session.tenant_id,
+            account_id=session.account_id,
+            expires_at=session.refresh_expires_at,
         )
 
     def _shopper_jwt(self, grant: SessionGrant, sid: str, now: datetime, expires: datetime) -> str:

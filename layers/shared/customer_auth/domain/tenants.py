@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .errors import InvalidParameter
+from .errors import Forbidden, InvalidParameter
 
 PLATFORM_MAX_ACCESS_MINUTES = 24 * 60
 """Hard cap on a shopper access token's life, whatever a tenant asks (one day)."""
@@ -64,6 +64,34 @@ def _granted(requested: int | None, default: int, tenant_max: int, platform_max:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInPolicy:
+    """How a tenant's shoppers sign in: lockout, refresh reuse grace, Kibo's legacy password rule."""
+
+    max_failed_attempts: int = 5
+    lockout_minutes: int = 15
+    """The first lock's cooldown; each further lock before a successful sign-in doubles it."""
+    max_lockout_minutes: int = 24 * 60
+    """Doubling stops here, so an attacker can never keep a customer out for ever."""
+    refresh_grace_seconds: int = 10
+    """How long a rotated refresh token's immediate parent gets back the same child (0: strict)."""
+    require_letter_and_digit: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_failed_attempts <= 100:
+            raise InvalidParameter("maxFailedAttempts must be 1..100.", field="maxFailedAttempts")
+        if not 0 < self.lockout_minutes <= self.max_lockout_minutes <= 7 * 24 * 60:
+            raise InvalidParameter(
+                "The lockout needs 0 < lockoutMinutes <= maxLockoutMinutes <= 10080.", field="lockoutMinutes"
+            )
+        if not 0 <= self.refresh_grace_seconds <= 60:
+            raise InvalidParameter("refreshGraceSeconds must be 0..60.", field="refreshGraceSeconds")
+
+    def lockout_for(self, previous_locks: int) -> int:
+        """Minutes of the next lock after ``previous_locks`` locks without a successful sign-in."""
+        return min(self.lockout_minutes << min(previous_locks, 20), self.max_lockout_minutes)
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     id: int
     name: str
@@ -77,6 +105,16 @@ class Tenant:
     domain: str | None = None
     sites: tuple[Site, ...] = ()
     token_policy: TokenPolicy = field(default_factory=TokenPolicy)
+    sign_in_policy: SignInPolicy = field(default_factory=SignInPolicy)
 
     def has_site(self, site_id: int) -> bool:
         return any(site.id == site_id for site in self.sites)
+
+
+def usable_tenant(tenant: Tenant | None, site_id: int | None) -> Tenant:
+    """The caller's tenant, provisioned and owning the request's site; 403 otherwise."""
+    if tenant is None:
+        raise Forbidden("The caller's tenant is not provisioned.")
+    if site_id is not None and not tenant.has_site(site_id):
+        raise Forbidden(f"Site {site_id} does not belong to the tenant.")
+    return tenant

@@ -27,6 +27,75 @@ class CustomerLoginInfo(WireModel):
     region: Name | None = None
 
 
+class CustomerAccountAndAuthInfo(WireModel):
+    """Body of Add-Account-And-Login: a new account and its login's credential."""
+
+    account: CustomerAccount | None = None
+    password: Password | None = Field(default=None, repr=False)
+    external_password: ExternalHash | None = Field(default=None, repr=False)
+    is_import: StrictBool | None = None
+    auth_ticket_ttl_minutes: Minutes | None = None
+    refresh_token_ttl_minutes: Minutes | None = None
+    fingerprint: Name | None = None
+    region: Name | None = None
+
+    def login_info(self) -> CustomerLoginInfo:
+        """The login part, as Create-Login would receive it for the account's email and userName."""
+        account = self.account or CustomerAccount()
+        return CustomerLoginInfo(
+            email_address=account.email_address,
+            username=account.user_name,
+            password=self.password,
+            external_password=self.external_password,
+            is_import=self.is_import,
+            auth_ticket_ttl_minutes=self.auth_ticket_ttl_minutes,
+            refresh_token_ttl_minutes=self.refresh_token_ttl_minutes,
+            fingerprint=self.fingerprint,
+            region=self.region,
+        )
+
+
+class CustomerUserAuthInfo(WireModel):
+    """Body of sign-in: the username (or email) and password, and the requested lifetimes."""
+
+    username: Name | None = None
+    password: Password | None = Field(default=None, repr=False)
+    account_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
+    auth_ticket_ttl_minutes: Minutes | None = None
+    refresh_token_ttl_minutes: Minutes | None = None
+    fingerprint: Name | None = None
+    region: Name | None = None
+
+
+class CustomerPasswordInfo(WireModel):
+    """Body of Change-Password."""
+
+    old_password: Password | None = Field(default=None, repr=False)
+    new_password: Password | None = Field(default=None, repr=False)
+    external_password: ExternalHash | None = Field(default=None, repr=False)
+
+
+class RefreshTokenBody(WireModel):
+    """The refresh token in a JSON body, which we recommend over Kibo's query string."""
+
+    refresh_token: Secret | None = Field(default=None, repr=False)
+
+
+class LoginState(WireModel):
+    """Kibo's ``LoginState``."""
+
+    is_password_change_required: bool = False
+    last_password_change_on: Timestamp | None = None
+    is_locked: bool
+    last_locked_on: Timestamp | None = None
+    failed_login_attempt_count: int
+    remaining_login_attempts: int
+    first_failed_login_attempt_on: Timestamp | None = None
+    last_login_on: Timestamp | None = None
+    created_on: Timestamp | None = None
+    updated_on: Timestamp | None = None
+
+
 class CustomerAuthTicket(WireModel):
     """Kibo's ``CustomerAuthTicket``: a signed-in shopper's tokens and account."""
 

@@ -6,10 +6,23 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..domain.errors import ConcurrentUpdate, Conflict, Unavailable
-from ..domain.records import AppClient, AppRefreshToken, LoginContext, NewLogin, StoredAccount
+from ..domain.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
+from ..domain.records import (
+    AccountChange,
+    AppClient,
+    AppRefreshToken,
+    Login,
+    LoginContext,
+    NewLogin,
+    RefreshToken,
+    Session,
+    SessionContext,
+    SignInContext,
+    StoredAccount,
+)
 from ..domain.tenants import Tenant
 from ..models.account import CustomerAccount
+from ..tokens.opaque import SessionLocator
 from . import items
 
 if TYPE_CHECKING:
@@ -63,52 +76,150 @@ class DynamoStore:
     def create_login(self, new_login: NewLogin) -> None:
         login = new_login.login
         before = new_login.account_before
-        after = items.account_item(before.tenant_id, new_login.account_after, before.version + 1)
-        transaction: list[TransactWriteItemTypeDef] = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": items.account_key(before.tenant_id, before.account.id),
-                    "UpdateExpression": "SET #doc = :doc, #version = :next",
-                    "ConditionExpression": "#version = :expected",
-                    "ExpressionAttributeNames": {"#doc": "doc", "#version": "version"},
-                    "ExpressionAttributeValues": {
-                        ":doc": after["doc"],
-                        ":next": {"N": str(before.version + 1)},
-                        ":expected": {"N": str(before.version)},
-                    },
-                }
-            },
-            self._put(items.login_item(login), _NOT_EXISTS),
-        ]
+        account_write = (
+            self._account_update(AccountChange(before, new_login.account_after))
+            if before is not None
+            else self._put(items.account_item(login.tenant_id, new_login.account_after, 1), _NOT_EXISTS)
+        )
         fields = list(new_login.identifier_fields.items())
-        transaction += [
-            self._put(items.identifier_item(login, normalized, field), _NOT_EXISTS)
-            for normalized, field in fields
+        transaction: list[TransactWriteItemTypeDef] = [
+            account_write,
+            self._put(items.login_item(login), _NOT_EXISTS),
+            *(
+                self._put(items.identifier_item(login, normalized, field), _NOT_EXISTS)
+                for normalized, field in fields
+            ),
+            *self._session_puts(new_login.session, new_login.refresh_token),
         ]
-        transaction += [
-            self._put(items.session_item(new_login.session), _NOT_EXISTS),
-            self._put(items.access_item(new_login.session), _NOT_EXISTS),
-            self._put(items.refresh_item(new_login.refresh_token), _NOT_EXISTS),
-        ]
-        try:
-            with _unavailable_on_failure():
-                self._db.transact_write_items(TransactItems=transaction)
-        except ClientError as error:
-            if _code(error) != "TransactionCanceledException":
+        reasons = self._transact(transaction)
+        if reasons is None:
+            return
+        failed = {index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+        if 1 in failed:
+            raise Conflict(f"Account {login.account_id} already has a login.", field="accountId")
+        for offset, (_, field) in enumerate(fields, start=2):
+            if offset in failed:
+                raise Conflict(f"The {field} is already used by another login.", field=field)
+        if 0 in failed and before is None:
+            raise AccountIdTaken()
+        if 0 in failed or "TransactionConflict" in reasons:
+            raise ConcurrentUpdate()
+        raise Unavailable(f"unexpected transaction cancellation: {reasons}")
+
+    # -- sign-in and sessions ----------------------------------------------------------------
+    def identify(self, tenant_id: int, normalized: str) -> tuple[int | None, Tenant | None]:
+        identifier_key, tenant_key = items.identifier_key(tenant_id, normalized), items.tenant_key(tenant_id)
+        found = self._batch_get([identifier_key, tenant_key])
+        identifier, tenant = found.get(_key_id(identifier_key)), found.get(_key_id(tenant_key))
+        return (
+            items.identifier_account_id(identifier) if identifier else None,
+            items.tenant_from(tenant) if tenant else None,
+        )
+
+    def load_sign_in(self, tenant_id: int, account_id: int) -> SignInContext:
+        account_key = items.account_key(tenant_id, account_id)
+        login_key = items.login_key(tenant_id, account_id)
+        tenant_key = items.tenant_key(tenant_id)
+        found = self._batch_get([account_key, login_key, tenant_key])
+        account, login, tenant = (found.get(_key_id(k)) for k in (account_key, login_key, tenant_key))
+        return SignInContext(
+            account=items.stored_account_from(account) if account else None,
+            login=items.login_from(login) if login else None,
+            tenant=items.tenant_from(tenant) if tenant else None,
+        )
+
+    def load_session(
+        self,
+        locator: SessionLocator,
+        *,
+        refresh_digest: str | None = None,
+        access_digest: str | None = None,
+        with_tenant: bool = True,
+    ) -> SessionContext:
+        """A shopper token's session, login, account (and tenant), with the token itself, in one read."""
+        t, a = locator.tenant_id, locator.account_id
+        keys = {
+            "session": items.session_key(t, a, locator.sid),
+            "login": items.login_key(t, a),
+            "account": items.account_key(t, a),
+        }
+        if with_tenant:
+            keys["tenant"] = items.tenant_key(t)
+        if refresh_digest is not None:
+            keys["refresh"] = items.refresh_key(refresh_digest)
+        if access_digest is not None:
+            keys["access"] = items.access_key(access_digest)
+        found = self._batch_get(list(keys.values()))
+        got = {name: found.get(_key_id(k)) for name, k in keys.items()}
+        return SessionContext(
+            session=items.session_from(got["session"]) if got["session"] else None,
+            login=items.login_from(got["login"]) if got["login"] else None,
+            account=items.stored_account_from(got["account"]) if got["account"] else None,
+            tenant=items.tenant_from(tenant) if (tenant := got.get("tenant")) else None,
+            refresh_token=items.refresh_from(refresh) if (refresh := got.get("refresh")) else None,
+            access_token=items.access_from(access) if (access := got.get("access")) else None,
+        )
+
+    def replace_login(self, before: Login, after: Login, account: AccountChange | None = None) -> None:
+        """Write ``after`` if the login is still at ``before``'s version; else ``ConcurrentUpdate``."""
+        transaction = [self._login_replacement(before, after)]
+        if account is not None:
+            transaction.append(self._account_update(account))
+        if len(transaction) == 1:
+            try:
+                with _unavailable_on_failure():
+                    self._db.put_item(**transaction[0]["Put"])
+            except ClientError as error:
+                if _code(error) == "ConditionalCheckFailedException":
+                    raise ConcurrentUpdate() from None
                 raise
-            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            failed = {index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
-            if 1 in failed:
-                raise Conflict(
-                    f"Account {before.account.id} already has a login.", field="accountId"
-                ) from None
-            for offset, (_, field) in enumerate(fields, start=2):
-                if offset in failed:
-                    raise Conflict(f"The {field} is already used by another login.", field=field) from None
-            if 0 in failed or "TransactionConflict" in reasons:
-                raise ConcurrentUpdate() from None
-            raise Unavailable(f"unexpected transaction cancellation: {reasons}") from None
+            return
+        self._concurrent_unless_written(transaction)
+
+    def start_session(
+        self,
+        before: Login,
+        after: Login,
+        session: Session,
+        refresh: RefreshToken,
+        account: AccountChange | None = None,
+    ) -> None:
+        """A sign-in: the login's update and the new session, or nothing (``ConcurrentUpdate``)."""
+        transaction = [self._login_replacement(before, after), *self._session_puts(session, refresh)]
+        if account is not None:
+            transaction.append(self._account_update(account))
+        self._concurrent_unless_written(transaction)
+
+    def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
+        """Move the family's head from ``before`` to ``after`` in one conditional write: only one of
+        any number of concurrent refreshes with the same token succeeds (``ConcurrentUpdate``)."""
+        session_put = self._put(items.session_item(after), "#head = :parent")
+        session_put["Put"]["ExpressionAttributeNames"] = {"#head": "headDigest"}
+        session_put["Put"]["ExpressionAttributeValues"] = {":parent": {"S": before.head_digest}}
+        self._concurrent_unless_written(
+            [
+                session_put,
+                self._put(items.refresh_item(refresh), _NOT_EXISTS),
+                self._put(items.access_item(after), _NOT_EXISTS),
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": items.login_key(login.tenant_id, login.account_id),
+                        "ConditionExpression": "#generation = :generation",
+                        "ExpressionAttributeNames": {"#generation": "generation"},
+                        "ExpressionAttributeValues": {":generation": {"N": str(login.generation)}},
+                    }
+                },
+            ]
+        )
+
+    def end_session(self, session: Session) -> None:
+        """Revoke one session: its refresh family and access tokens die with it."""
+        with _unavailable_on_failure():
+            self._db.delete_item(
+                TableName=self._table,
+                Key=items.session_key(session.tenant_id, session.account_id, session.sid),
+            )
 
     # -- applications ----------------------------------------------------------------------
     def get_client(self, client_id: str) -> AppClient | None:
@@ -171,6 +282,56 @@ class DynamoStore:
             self._db.put_item(TableName=self._table, Item=items.client_item(client))
 
     # -- helpers ---------------------------------------------------------------------------
+    def _transact(self, transaction: "list[TransactWriteItemTypeDef]") -> list[str] | None:
+        """Run a transaction; ``None`` when written, else the cancellation reason of each item."""
+        try:
+            with _unavailable_on_failure():
+                self._db.transact_write_items(TransactItems=transaction)
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise
+            return [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+        return None
+
+    def _concurrent_unless_written(self, transaction: "list[TransactWriteItemTypeDef]") -> None:
+        reasons = self._transact(transaction)
+        if reasons is None:
+            return
+        if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
+            raise ConcurrentUpdate()
+        raise Unavailable(f"unexpected transaction cancellation: {reasons}")
+
+    def _login_replacement(self, before: Login, after: Login) -> "TransactWriteItemTypeDef":
+        put = self._put(items.login_item(after), "#version = :expected")
+        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+        put["Put"]["ExpressionAttributeValues"] = {":expected": {"N": str(before.version)}}
+        return put
+
+    def _account_update(self, change: AccountChange) -> "TransactWriteItemTypeDef":
+        before = change.before
+        after = items.account_item(before.tenant_id, change.after, before.version + 1)
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": items.account_key(before.tenant_id, before.account.id),
+                "UpdateExpression": "SET #doc = :doc, #version = :next",
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#doc": "doc", "#version": "version"},
+                "ExpressionAttributeValues": {
+                    ":doc": after["doc"],
+                    ":next": {"N": str(before.version + 1)},
+                    ":expected": {"N": str(before.version)},
+                },
+            }
+        }
+
+    def _session_puts(self, session: Session, refresh: RefreshToken) -> "list[TransactWriteItemTypeDef]":
+        return [
+            self._put(items.session_item(session), _NOT_EXISTS),
+            self._put(items.access_item(session), _NOT_EXISTS),
+            self._put(items.refresh_item(refresh), _NOT_EXISTS),
+        ]
+
     def _put(self, item: items.Item, condition: str) -> "TransactWriteItemTypeDef":
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": condition}}
 

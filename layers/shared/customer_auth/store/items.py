@@ -22,6 +22,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ..domain.records import (
+    AccessToken,
     AppClient,
     AppRefreshToken,
     Login,
@@ -29,7 +30,7 @@ from ..domain.records import (
     Session,
     StoredAccount,
 )
-from ..domain.tenants import Site, Tenant, TokenPolicy
+from ..domain.tenants import SignInPolicy, Site, Tenant, TokenPolicy
 from ..models.account import CustomerAccount
 
 Item = dict[str, Any]
@@ -99,8 +100,20 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _required_moment(value: Any) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _from_epoch(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def tenant_item(tenant: Tenant) -> Item:
@@ -120,12 +133,21 @@ def tenant_item(tenant: Tenant) -> Item:
             "refreshDefaultMinutes": policy.refresh_default_minutes,
             "refreshMaxMinutes": policy.refresh_max_minutes,
         },
+        signInPolicy={
+            "maxFailedAttempts": tenant.sign_in_policy.max_failed_attempts,
+            "lockoutMinutes": tenant.sign_in_policy.lockout_minutes,
+            "maxLockoutMinutes": tenant.sign_in_policy.max_lockout_minutes,
+            "refreshGraceSeconds": tenant.sign_in_policy.refresh_grace_seconds,
+            "requireLetterAndDigit": tenant.sign_in_policy.require_letter_and_digit,
+        },
     )
 
 
 def tenant_from(item: Item) -> Tenant:
     data = from_item(item)
     policy = data["tokenPolicy"]
+    sign_in = data.get("signInPolicy", {})
+    defaults = SignInPolicy()
     return Tenant(
         id=int(data["tenantId"]),
         name=data["name"],
@@ -136,6 +158,15 @@ def tenant_from(item: Item) -> Tenant:
             access_max_minutes=int(policy["accessMaxMinutes"]),
             refresh_default_minutes=int(policy["refreshDefaultMinutes"]),
             refresh_max_minutes=int(policy["refreshMaxMinutes"]),
+        ),
+        sign_in_policy=SignInPolicy(
+            max_failed_attempts=int(sign_in.get("maxFailedAttempts", defaults.max_failed_attempts)),
+            lockout_minutes=int(sign_in.get("lockoutMinutes", defaults.lockout_minutes)),
+            max_lockout_minutes=int(sign_in.get("maxLockoutMinutes", defaults.max_lockout_minutes)),
+            refresh_grace_seconds=int(sign_in.get("refreshGraceSeconds", defaults.refresh_grace_seconds)),
+            require_letter_and_digit=bool(
+                sign_in.get("requireLetterAndDigit", defaults.require_letter_and_digit)
+            ),
         ),
     )
 
@@ -181,7 +212,7 @@ def app_refresh_from(item: Item) -> AppRefreshToken:
     return AppRefreshToken(
         digest=data["pk"].removeprefix("APPREFRESH#"),
         client_id=data["clientId"],
-        expires_at=datetime.fromtimestamp(int(data[TTL_ATTRIBUTE]), tz=UTC),
+        expires_at=_from_epoch(data[TTL_ATTRIBUTE]),
     )
 
 
@@ -221,8 +252,49 @@ def login_item(login: Login) -> Item:
         createdAt=iso(login.created_at),
         trustedFingerprints=list(login.trusted_fingerprint_digests),
         trustedRegions=list(login.trusted_regions),
-        failedAttempts=0,
+        version=login.version,
+        generation=login.generation,
+        failedAttempts=login.failed_attempts,
+        firstFailedAt=iso(login.first_failed_at),
+        locks=login.locks,
+        lockedUntil=iso(login.locked_until),
+        lockedByOperator=login.locked_by_operator,
+        lastLockedAt=iso(login.last_locked_at),
+        lastLoginAt=iso(login.last_login_at),
+        passwordChangedAt=iso(login.password_changed_at),
+        updatedAt=iso(login.updated_at),
     )
+
+
+def login_from(item: Item) -> Login:
+    data = from_item(item)
+    return Login(
+        tenant_id=int(data["tenantId"]),
+        account_id=int(data["accountId"]),
+        user_id=data["userId"],
+        username=data["username"],
+        email=data.get("email"),
+        password_hash=data["passwordHash"],
+        password_is_external=bool(data["passwordIsExternal"]),
+        created_at=_required_moment(data["createdAt"]),
+        trusted_fingerprint_digests=tuple(data.get("trustedFingerprints", ())),
+        trusted_regions=tuple(data.get("trustedRegions", ())),
+        version=int(data["version"]),
+        generation=int(data["generation"]),
+        failed_attempts=int(data["failedAttempts"]),
+        first_failed_at=_moment(data.get("firstFailedAt")),
+        locks=int(data["locks"]),
+        locked_until=_moment(data.get("lockedUntil")),
+        locked_by_operator=bool(data["lockedByOperator"]),
+        last_locked_at=_moment(data.get("lastLockedAt")),
+        last_login_at=_moment(data.get("lastLoginAt")),
+        password_changed_at=_moment(data.get("passwordChangedAt")),
+        updated_at=_moment(data.get("updatedAt")),
+    )
+
+
+def identifier_account_id(item: Item) -> int:
+    return int(from_item(item)["accountId"])
 
 
 def identifier_item(login: Login, normalized: str, field: str) -> Item:
@@ -250,7 +322,37 @@ def session_item(session: Session) -> Item:
         accessTokenDigest=session.access_token_digest,
         accessExpiresAt=iso(session.access_expires_at),
         refreshExpiresAt=iso(session.refresh_expires_at),
+        generation=session.generation,
+        accessMinutes=session.access_minutes,
+        headDigest=session.head_digest,
+        parentDigest=session.parent_digest,
+        rotatedAt=iso(session.rotated_at),
+        sealedHead=session.sealed_head,
+        version=session.version,
         **{TTL_ATTRIBUTE: epoch(session.refresh_expires_at)},
+    )
+
+
+def session_from(item: Item) -> Session:
+    data = from_item(item)
+    return Session(
+        sid=data["sid"],
+        tenant_id=int(data["tenantId"]),
+        site_id=int(data["siteId"]) if "siteId" in data else None,
+        account_id=int(data["accountId"]),
+        user_id=data["userId"],
+        client_id=data["clientId"],
+        created_at=_required_moment(data["createdAt"]),
+        access_token_digest=data["accessTokenDigest"],
+        access_expires_at=_required_moment(data["accessExpiresAt"]),
+        refresh_expires_at=_required_moment(data["refreshExpiresAt"]),
+        generation=int(data["generation"]),
+        access_minutes=int(data["accessMinutes"]),
+        head_digest=data["headDigest"],
+        parent_digest=data.get("parentDigest"),
+        rotated_at=_moment(data.get("rotatedAt")),
+        sealed_head=data.get("sealedHead"),
+        version=int(data["version"]),
     )
 
 
@@ -266,6 +368,17 @@ def access_item(session: Session) -> Item:
     )
 
 
+def access_from(item: Item) -> AccessToken:
+    data = from_item(item)
+    return AccessToken(
+        digest=data["pk"].removeprefix("ACCESS#"),
+        sid=data["sid"],
+        tenant_id=int(data["tenantId"]),
+        account_id=int(data["accountId"]),
+        expires_at=_from_epoch(data[TTL_ATTRIBUTE]),
+    )
+
+
 def refresh_item(token: RefreshToken) -> Item:
     return to_item(
         refresh_key(token.digest),
@@ -274,4 +387,15 @@ def refresh_item(token: RefreshToken) -> Item:
         tenantId=token.tenant_id,
         accountId=token.account_id,
         **{TTL_ATTRIBUTE: epoch(token.expires_at)},
+    )
+
+
+def refresh_from(item: Item) -> RefreshToken:
+    data = from_item(item)
+    return RefreshToken(
+        digest=data["pk"].removeprefix("REFRESH#"),
+        sid=data["sid"],
+        tenant_id=int(data["tenantId"]),
+        account_id=int(data["accountId"]),
+        expires_at=_from_epoch(data[TTL_ATTRIBUTE]),
     )

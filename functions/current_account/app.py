@@ -1,0 +1,46 @@
+"""GET /api/commerce/customer/accounts/current: the signed-in shopper's own account.
+
+The shopper is named by the opaque ``accessToken`` in ``x-vol-user-claims`` (beside the app's
+token), or by the ``jwtAccessToken`` sent as ``Authorization: Bearer``; either way its session
+must still be live, so a logged-out shopper is refused at once.
+"""
+
+from aws_lambda_powertools.event_handler import Response
+
+from customer_auth.api import runtime
+from customer_auth.api.http import (
+    authorize,
+    bearer_token,
+    json_response,
+    lambda_entry,
+    make_resolver,
+    tenant_header_of,
+)
+from customer_auth.api.params import ResponseFields
+from customer_auth.domain.errors import Unauthenticated
+
+app = make_resolver()
+
+USER_CLAIMS_HEADER = "x-vol-user-claims"
+
+
+@app.get("/api/commerce/customer/accounts/current")
+def current_account(response_fields: ResponseFields = None) -> Response[str]:
+    headers = app.current_event.headers
+    tickets = runtime.ticket_service()
+    user_claims = headers.get(USER_CLAIMS_HEADER, "").strip()
+    if user_claims:
+        request = authorize(headers, None)
+        account = tickets.current_account(request.caller.tenant_id, user_claims)
+    else:
+        token = bearer_token(headers)
+        if token is None:
+            raise Unauthenticated(
+                "A shopper token is required: its accessToken in x-vol-user-claims, "
+                "or its jwtAccessToken as Authorization: Bearer."
+            )
+        account = tickets.current_account_from_jwt(runtime.jwt_codec(), token, tenant_header_of(headers))
+    return json_response(account.to_wire(), response_fields)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,33 @@
+"""PUT /api/commerce/customer/authtickets/refresh: rotate a refresh token into a new ticket.
+
+The token comes in the query string as Kibo's SDKs send it, or (recommended) in a JSON body.
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from customer_auth.api import runtime
+from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
+from customer_auth.api.params import OptionalAccountId, RefreshTokenQuery, ResponseFields
+from customer_auth.domain.behaviors import Behavior
+from customer_auth.models.auth import RefreshTokenBody
+
+app = make_resolver()
+
+
+@app.put("/api/commerce/customer/authtickets/refresh")
+def refresh(
+    refresh_token: RefreshTokenQuery = None,
+    account_id: Annotated[OptionalAccountId, Query(alias="accountId")] = None,
+    body: Annotated[RefreshTokenBody | None, Body()] = None,
+    response_fields: ResponseFields = None,
+) -> Response[str]:
+    request = current_request(app)
+    token = (body.refresh_token if body else None) or refresh_token
+    ticket = runtime.ticket_service().refresh(request.caller, token, account_id)
+    return json_response(ticket.to_wire(), response_fields, sensitive=True)
+
+
+lambda_handler = lambda_entry(app, requires=Behavior.TICKET_CREATE)

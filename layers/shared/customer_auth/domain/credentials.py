@@ -1,0 +1,118 @@
+"""A login's credential and lock, managed by the storefront's app: change password, lock, state."""
+
+from datetime import datetime
+
+from ..models.auth import CustomerPasswordInfo, LoginState
+from .caller import Caller
+from .clock import Clock
+from .errors import ConcurrentUpdate, Forbidden, InvalidCredentials, InvalidParameter, NotFound, Unavailable
+from .passwords import PasswordHasher, check_password_policy
+from .ports import SessionStore
+from .records import AccountChange, Login, SignInContext, StoredAccount
+from .signin import PasswordCheck
+from .tenants import SignInPolicy, Tenant, usable_tenant
+
+_WRITE_ATTEMPTS = 3
+
+
+class CredentialService:
+    def __init__(self, store: SessionStore, hasher: PasswordHasher, clock: Clock) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._clock = clock
+
+    def change_password(
+        self, caller: Caller, account_id: int, info: CustomerPasswordInfo, *, unlock: bool
+    ) -> None:
+        """Replace the password after checking the old one; every session of the login ends."""
+        if info.old_password is None:
+            raise InvalidParameter("oldPassword is required.", field="oldPassword")
+        if info.new_password is None:
+            raise InvalidParameter("newPassword is required.", field="newPassword")
+        if info.external_password is not None:
+            raise InvalidParameter(
+                "externalPassword cannot be set by Change-Password.", field="externalPassword"
+            )
+        check = PasswordCheck(self._hasher, info.old_password)
+        new_hash: str | None = None
+        for _ in range(_WRITE_ATTEMPTS):
+            tenant, stored, login = _login_of(
+                self._store.load_sign_in(caller.tenant_id, account_id), account_id
+            )
+            check_password_policy(
+                info.new_password,
+                [i for i in (login.email, login.username) if i],
+                require_letter_and_digit=tenant.sign_in_policy.require_letter_and_digit,
+            )
+            matched = check.matches(login)
+            now = self._clock()
+            locked = login.is_locked(now)
+            if not matched:
+                if not locked:
+                    try:
+                        self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
+                    except ConcurrentUpdate:
+                        continue
+                raise InvalidCredentials("The old password is not valid.", field="oldPassword")
+            if locked and not unlock:
+                raise Forbidden("The login is locked; pass unlockAccount=true to unlock it with this change.")
+            new_hash = new_hash or self._hasher.hash(info.new_password)
+            after = login.with_password(new_hash, now, unlock=unlock)
+            try:
+                self._store.replace_login(login, after, _account_flags(stored, after, now))
+            except ConcurrentUpdate:
+                continue
+            return
+        raise Unavailable("the login kept changing during Change-Password")
+
+    def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:
+        """Lock (revoking every session) or unlock the account's login."""
+        for _ in range(_WRITE_ATTEMPTS):
+            _, stored, login = _login_of(self._store.load_sign_in(caller.tenant_id, account_id), account_id)
+            now = self._clock()
+            after = login.locked(now, locked=locked)
+            try:
+                self._store.replace_login(login, after, _account_flags(stored, after, now))
+            except ConcurrentUpdate:
+                continue
+            return
+        raise Unavailable("the login kept changing during Set-Login-Locked")
+
+    def login_state(self, caller: Caller, account_id: int) -> LoginState:
+        tenant, _, login = _login_of(self._store.load_sign_in(caller.tenant_id, account_id), account_id)
+        return login_state(login, tenant.sign_in_policy, self._clock())
+
+
+def login_state(login: Login, policy: SignInPolicy, now: datetime) -> LoginState:
+    """Kibo's ``LoginState`` of a login at ``now``."""
+    locked = login.is_locked(now)
+    failures = login.failures_counted(now)
+    return LoginState(
+        is_locked=locked,
+        failed_login_attempt_count=failures,
+        remaining_login_attempts=0 if locked else max(0, policy.max_failed_attempts - failures),
+        first_failed_login_attempt_on=login.first_failed_at if failures else None,
+        last_locked_on=login.last_locked_at,
+        last_login_on=login.last_login_at,
+        last_password_change_on=login.password_changed_at,
+        created_on=login.created_at,
+        updated_on=login.updated_at,
+    )
+
+
+def _login_of(context: SignInContext, account_id: int) -> tuple[Tenant, StoredAccount, Login]:
+    if context.account is None:
+        raise NotFound(f"Account {account_id} was not found.", field="accountId")
+    if context.login is None:
+        raise NotFound(f"Account {account_id} has no login.", field="accountId")
+    return usable_tenant(context.tenant, None), context.account, context.login
+
+
+def _account_flags(stored: StoredAccount, login: Login, now: datetime) -> AccountChange | None:
+    """The account's ``isLocked`` and ``hasExternalPassword`` kept in step with its login."""
+    account = stored.account
+    flags = {"is_locked": login.locked_by_operator, "has_external_password": login.password_is_external}
+    if all(getattr(account, name) == value for name, value in flags.items()):
+        return None
+    audit = account.audit_info.model_copy(update={"update_date": now})
+    return AccountChange(stored, account.model_copy(update={**flags, "audit_info": audit}))

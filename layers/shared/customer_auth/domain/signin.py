@@ -1,0 +1,118 @@
+"""Sign-in (CONTRACT.md §7): one answer for every failure, lockout, and transparent re-hashing."""
+
+from ..models.auth import CustomerAuthTicket, CustomerUserAuthInfo
+from .behaviors import Behavior
+from .caller import Caller
+from .clock import Clock
+from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unavailable
+from .passwords import PasswordHasher
+from .ports import SessionStore
+from .records import AccountChange, Login, normalize_identifier
+from .sessions import SessionGrant, SessionStarter
+from .tenants import usable_tenant
+
+_WRITE_ATTEMPTS = 3
+_NO_ACCOUNT = 0
+"""Account ids start at 1: reading this one costs what reading a real one does, and finds nothing."""
+
+
+def refused() -> InvalidCredentials:
+    """The one answer for an unknown user, a wrong password and a locked login."""
+    return InvalidCredentials("The username or password is not valid.")
+
+
+class PasswordCheck:
+    """Verifies a password once per stored hash, however often a write is retried."""
+
+    def __init__(self, hasher: PasswordHasher, password: str) -> None:
+        self._hasher = hasher
+        self._password = password
+        self._verdicts: dict[str, bool] = {}
+        self._new_hash: str | None = None
+
+    def matches(self, login: Login) -> bool:
+        if login.password_hash not in self._verdicts:
+            self._verdicts[login.password_hash] = self._hasher.verify(
+                self._password, login.password_hash, external=login.password_is_external
+            )
+        return self._verdicts[login.password_hash]
+
+    def burn(self) -> None:
+        self._hasher.verify_dummy(self._password)
+
+    def upgraded_hash(self, login: Login) -> str | None:
+        """Our hash of the password when the stored one is imported or made with weaker parameters."""
+        if not (login.password_is_external or self._hasher.needs_rehash(login.password_hash)):
+            return None
+        self._new_hash = self._new_hash or self._hasher.hash(self._password)
+        return self._new_hash
+
+
+class SignInService:
+    def __init__(
+        self, store: SessionStore, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
+    ) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._sessions = sessions
+        self._clock = clock
+
+    def sign_in(self, caller: Caller, site_id: int | None, info: CustomerUserAuthInfo) -> CustomerAuthTicket:
+        if info.auth_ticket_ttl_minutes is not None or info.refresh_token_ttl_minutes is not None:
+            caller.require(Behavior.CONFIGURE_TOKEN_DURATIONS)
+        if not info.username:
+            raise InvalidParameter("username is required.", field="username")
+        if info.password is None:
+            raise InvalidParameter("password is required.", field="password")
+        check = PasswordCheck(self._hasher, info.password)
+        account_id, tenant = self._store.identify(caller.tenant_id, normalize_identifier(info.username))
+        tenant = usable_tenant(tenant, site_id)
+        access_minutes = tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes)
+        refresh_minutes = tenant.token_policy.refresh_minutes(info.refresh_token_ttl_minutes)
+        if account_id is None or info.account_id not in (None, account_id):
+            # An unknown user costs the same reads and the same hash as a known one.
+            self._store.load_sign_in(caller.tenant_id, _NO_ACCOUNT)
+            check.burn()
+            raise refused()
+
+        for _ in range(_WRITE_ATTEMPTS):
+            context = self._store.load_sign_in(caller.tenant_id, account_id)
+            login, stored = context.login, context.account
+            if login is None or stored is None:
+                check.burn()
+                raise refused()
+            matched = check.matches(login)
+            now = self._clock()
+            if login.is_locked(now):
+                raise refused()
+            if not matched:
+                try:
+                    self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
+                except ConcurrentUpdate:
+                    continue
+                raise refused()
+
+            after = login.after_sign_in(now, check.upgraded_hash(login))
+            account = stored.account
+            change = None
+            if account.has_external_password and not after.password_is_external:
+                account = account.model_copy(update={"has_external_password": False})
+                change = AccountChange(stored, account)
+            grant = SessionGrant(
+                tenant_id=caller.tenant_id,
+                site_id=site_id,
+                account_id=account_id,
+                user_id=login.user_id,
+                username=login.username,
+                client_id=caller.client_id,
+                access_minutes=access_minutes,
+                refresh_minutes=refresh_minutes,
+                generation=after.generation,
+            )
+            started = self._sessions.start(grant, now)
+            try:
+                self._store.start_session(login, after, started.session, started.refresh_record, change)
+            except ConcurrentUpdate:
+                continue
+            return started.ticket(account)
+        raise Unavailable("the login kept changing during sign-in")

@@ -1,0 +1,186 @@
+"""A shopper's session after sign-in: refresh with rotation, log out, and the current account.
+
+Refresh follows CONTRACT.md §5: a refresh family is one session item whose head is the only
+token that may rotate. Its immediate parent gets the same child back inside the tenant's grace
+window; any other reuse revokes the family.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from ..models.account import CustomerAccount
+from ..models.auth import CustomerAuthTicket
+from ..tokens.jwt import InvalidJwt, JwtCodec
+from ..tokens.opaque import SessionLocator, session_locator, token_digest
+from .caller import Caller
+from .clock import Clock
+from .errors import (
+    ConcurrentUpdate,
+    Forbidden,
+    InvalidParameter,
+    InvalidToken,
+    RefreshTokenReused,
+    Unauthenticated,
+    Unavailable,
+)
+from .ports import SessionStore
+from .records import Login, Session, SessionContext, StoredAccount
+from .sessions import IssuedTokens, SessionStarter
+from .tenants import SignInPolicy
+
+_ATTEMPTS = 3
+
+
+class LogoutScope(StrEnum):
+    LOCAL = "local"
+    GLOBAL = "global"
+
+
+def invalid_token() -> InvalidToken:
+    """The one answer for an unknown, expired, revoked or reused refresh token."""
+    return InvalidToken("The refresh token is not valid.")
+
+
+def dead_session() -> Unauthenticated:
+    return Unauthenticated("The shopper's session is not valid.")
+
+
+@dataclass(frozen=True, slots=True)
+class _Family:
+    session: Session
+    login: Login
+    account: StoredAccount
+    grace_seconds: int
+
+
+class TicketService:
+    def __init__(self, store: SessionStore, sessions: SessionStarter, clock: Clock) -> None:
+        self._store = store
+        self._sessions = sessions
+        self._clock = clock
+
+    def refresh(
+        self, caller: Caller, refresh_token: str | None, account_id: int | None
+    ) -> CustomerAuthTicket:
+        """The family's next tokens (or, to the immediate parent in the grace window, the same)."""
+        locator, digest = _presented(caller, refresh_token, account_id)
+        for _ in range(_ATTEMPTS):
+            now = self._clock()
+            family = self._family(locator, digest, now)
+            session = family.session
+            if session.head_digest == digest:
+                rotated = self._sessions.rotate(session, str(refresh_token), family.login.username, now)
+                try:
+                    self._store.rotate_session(session, rotated.session, rotated.refresh_record, family.login)
+                except ConcurrentUpdate:
+                    continue  # another refresh with this token won: re-read to hand back its child
+                return rotated.ticket(family.account.account)
+            if _in_grace(family, digest, now):
+                tokens = IssuedTokens.unsealed(str(refresh_token), session)
+                if tokens is not None:
+                    return tokens.ticket(family.account.account, session.user_id)
+            raise self._revoked_for_reuse(session)
+        raise Unavailable("the refresh family kept changing")
+
+    def log_out(self, caller: Caller, refresh_token: str | None, scope: LogoutScope) -> None:
+        """End the token's session (``local``) or every session of its login (``global``)."""
+        locator, digest = _presented(caller, refresh_token, None)
+        for _ in range(_ATTEMPTS):
+            now = self._clock()
+            family = self._family(locator, digest, now)
+            if digest not in (family.session.head_digest, family.session.parent_digest):
+                raise self._revoked_for_reuse(family.session)
+            if scope is LogoutScope.LOCAL:
+                self._store.end_session(family.session)
+                return
+            try:
+                self._store.replace_login(family.login, family.login.revoked(now))
+            except ConcurrentUpdate:
+                continue
+            return
+        raise Unavailable("the login kept changing during log out")
+
+    def current_account(self, tenant_id: int, access_token: str) -> CustomerAccount:
+        """The account of a live session, named by its opaque access token."""
+        locator = session_locator(access_token)
+        if locator is None or locator.tenant_id != tenant_id:
+            raise dead_session()
+        digest = token_digest(access_token)
+        context = self._store.load_session(locator, access_digest=digest, with_tenant=False)
+        now = self._clock()
+        access = context.access_token
+        if access is None or access.sid != locator.sid or now >= access.expires_at:
+            raise dead_session()
+        return _live_account(context, now)
+
+    def current_account_from_jwt(self, jwt: JwtCodec, token: str, tenant_id: int | None) -> CustomerAccount:
+        """The account of a live session, named by its signed ``jwtAccessToken``."""
+        now = self._clock()
+        try:
+            claims = jwt.verify(token, "shopper", now)
+        except InvalidJwt:
+            raise dead_session() from None
+        locator = _jwt_locator(claims)
+        if locator is None:
+            raise dead_session()
+        if tenant_id is not None and tenant_id != locator.tenant_id:
+            raise Forbidden("The shopper token is not valid for this tenant.")
+        context = self._store.load_session(locator, with_tenant=False)
+        if context.session is None or context.session.user_id != claims.get("sub"):
+            raise dead_session()
+        return _live_account(context, now)
+
+    def _family(self, locator: SessionLocator, digest: str, now: datetime) -> _Family:
+        context = self._store.load_session(locator, refresh_digest=digest)
+        token, session, login, account = (
+            context.refresh_token,
+            context.session,
+            context.login,
+            context.account,
+        )
+        if token is None or token.sid != locator.sid or now >= token.expires_at:
+            raise invalid_token()
+        if session is None or login is None or account is None or not session.is_live(login, now):
+            raise invalid_token()
+        policy = context.tenant.sign_in_policy if context.tenant else SignInPolicy()
+        return _Family(session, login, account, policy.refresh_grace_seconds)
+
+    def _revoked_for_reuse(self, session: Session) -> RefreshTokenReused:
+        self._store.end_session(session)
+        return RefreshTokenReused("The refresh token is not valid.")
+
+
+def _presented(caller: Caller, token: str | None, account_id: int | None) -> tuple[SessionLocator, str]:
+    if not token:
+        raise InvalidParameter("refreshToken is required.", field="refreshToken")
+    locator = session_locator(token)
+    if locator is None or locator.tenant_id != caller.tenant_id:
+        raise invalid_token()
+    if account_id is not None and account_id != locator.account_id:
+        raise invalid_token()
+    return locator, token_digest(token)
+
+
+def _in_grace(family: _Family, digest: str, now: datetime) -> bool:
+    session = family.session
+    return (
+        session.parent_digest == digest
+        and session.rotated_at is not None
+        and now <= session.rotated_at + timedelta(seconds=family.grace_seconds)
+    )
+
+
+def _live_account(context: SessionContext, now: datetime) -> CustomerAccount:
+    session, login, account = context.session, context.login, context.account
+    if session is None or login is None or account is None or not session.is_live(login, now):
+        raise dead_session()
+    return account.account
+
+
+def _jwt_locator(claims: dict[str, Any]) -> SessionLocator | None:
+    tenant_id, account_id, sid = claims.get("tenant_id"), claims.get("account_id"), claims.get("sid")
+    if isinstance(tenant_id, int) and isinstance(account_id, int) and isinstance(sid, str):
+        return SessionLocator(tenant_id, account_id, sid)
+    return None
