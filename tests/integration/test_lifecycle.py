@@ -62,7 +62,9 @@ def test_create_login_sign_in_refresh_reuse_and_global_log_out(world: World, clo
         assert bearer.status == 401
 
 
-def test_the_immediate_parent_gets_the_same_child_inside_the_grace_window(world: World, clock: FrozenClock) -> None:
+def test_the_immediate_parent_gets_the_same_child_inside_the_grace_window(
+    world: World, clock: FrozenClock
+) -> None:
     app = world.app_token()
     account_id = world.add_account(app, emailAddress=EMAIL)["id"]
     ok(world.create_login(account_id, {"emailAddress": EMAIL, "password": PASSWORD}, token=app))

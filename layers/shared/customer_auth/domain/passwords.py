@@ -1,6 +1,8 @@
 """Password rules and imported password hashes. Hashing itself is behind ``PasswordHasher``."""
 
 import re
+from functools import cache
+from importlib import resources
 from typing import Protocol
 
 from .errors import InvalidParameter
@@ -32,8 +34,12 @@ class PasswordHasher(Protocol):
         does not tell unknown users from wrong passwords."""
 
 
-def check_password_policy(password: str, identifiers: list[str]) -> None:
-    """Raise ``InvalidParameter`` for a password the policy refuses (NIST 800-63B style)."""
+def check_password_policy(
+    password: str, identifiers: list[str], *, require_letter_and_digit: bool = False
+) -> None:
+    """Raise ``InvalidParameter`` for a password the policy refuses (NIST 800-63B style: length,
+    not an identifier, not a common password). ``require_letter_and_digit`` is Kibo's legacy tenant
+    rule, the only composition rule we support."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidParameter(
             f"password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
@@ -42,8 +48,26 @@ def check_password_policy(password: str, identifiers: list[str]) -> None:
         raise InvalidParameter(
             f"password must be at most {MAX_PASSWORD_LENGTH} characters.", field="password"
         )
-    if normalize_identifier(password) in {normalize_identifier(i) for i in identifiers}:
+    normalized = normalize_identifier(password)
+    if normalized in {normalize_identifier(i) for i in identifiers}:
         raise InvalidParameter("password must not be the email address or username.", field="password")
+    if normalized in common_passwords():
+        raise InvalidParameter("password is too common; choose a less guessable one.", field="password")
+    if require_letter_and_digit and not _has_letter_and_digit(password):
+        raise InvalidParameter("password must contain at least one letter and one digit.", field="password")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords (zxcvbn's list, normalized), read once per process from
+    the data file next to this module, so it works from the layer's /opt/python as well."""
+    text = resources.files(__package__).joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def _has_letter_and_digit(password: str) -> bool:
+    # Any script's letters and decimal digits count; superscripts and the like do not.
+    return any(c.isalpha() for c in password) and any(c.isdecimal() for c in password)
 
 
 def check_importable_hash(external_hash: str) -> None:
