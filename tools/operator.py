@@ -1,9 +1,10 @@
-"""Operator tool: provision tenants (sites, token policy) and app clients in the service table.
+"""Operator tool: provision tenants (sites, token and sign-in policy) and app clients in the table.
 
 Works against whatever DynamoDB boto3 is pointed at: the standard AWS environment variables
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB for the embedded one under ``make run``).
 
     python -m tools.operator tenant put --id 1000 --name Acme --site 2000:Storefront
+    python -m tools.operator tenant put --id 1000 --name Acme --max-failed-attempts 10 --lockout-minutes 5
     python -m tools.operator client create --tenant-id 1000 --name storefront --all-behaviors
     python -m tools.operator seed tools/local_api/seed.json
 """
@@ -21,7 +22,7 @@ import boto3
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.domain.errors import DomainError
 from customer_auth.domain.provisioning import create_client, provision_tenant
-from customer_auth.domain.tenants import Site, Tenant, TokenPolicy
+from customer_auth.domain.tenants import SignInPolicy, Site, Tenant, TokenPolicy
 from customer_auth.store.dynamodb import DynamoStore
 
 DEFAULT_TABLE = "customer-auth-local"
@@ -35,6 +36,8 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
     """A tenant from the seed file's JSON shape (the README documents it)."""
     policy = spec.get("tokenPolicy", {})
     defaults = TokenPolicy()
+    sign_in = spec.get("signInPolicy", {})
+    sign_in_defaults = SignInPolicy()
     return Tenant(
         id=int(spec["id"]),
         name=str(spec["name"]),
@@ -47,6 +50,17 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
                 policy.get("refreshDefaultMinutes", defaults.refresh_default_minutes)
             ),
             refresh_max_minutes=int(policy.get("refreshMaxMinutes", defaults.refresh_max_minutes)),
+        ),
+        sign_in_policy=SignInPolicy(
+            max_failed_attempts=int(sign_in.get("maxFailedAttempts", sign_in_defaults.max_failed_attempts)),
+            lockout_minutes=int(sign_in.get("lockoutMinutes", sign_in_defaults.lockout_minutes)),
+            max_lockout_minutes=int(sign_in.get("maxLockoutMinutes", sign_in_defaults.max_lockout_minutes)),
+            refresh_grace_seconds=int(
+                sign_in.get("refreshGraceSeconds", sign_in_defaults.refresh_grace_seconds)
+            ),
+            require_letter_and_digit=bool(
+                sign_in.get("requireLetterAndDigit", sign_in_defaults.require_letter_and_digit)
+            ),
         ),
     )
 
@@ -103,6 +117,16 @@ def main(argv: list[str] | None = None) -> int:
     put.add_argument("--access-max-minutes", type=int)
     put.add_argument("--refresh-default-minutes", type=int)
     put.add_argument("--refresh-max-minutes", type=int)
+    put.add_argument("--max-failed-attempts", type=int, help="consecutive failures that lock (default 5)")
+    put.add_argument("--lockout-minutes", type=int, help="first lock's cooldown; doubles on repeat (15)")
+    put.add_argument("--max-lockout-minutes", type=int, help="where doubling stops (1440)")
+    put.add_argument("--refresh-grace-seconds", type=int, help="refresh reuse grace window, 0 = strict (10)")
+    put.add_argument(
+        "--require-letter-and-digit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Kibo's legacy password rule (off)",
+    )
     show = tenant.add_parser("show", help="print a tenant")
     show.add_argument("--id", type=int, required=True)
 
@@ -132,6 +156,17 @@ def main(argv: list[str] | None = None) -> int:
                 }.items()
                 if v is not None
             }
+            sign_in = {
+                k: v
+                for k, v in {
+                    "maxFailedAttempts": args.max_failed_attempts,
+                    "lockoutMinutes": args.lockout_minutes,
+                    "maxLockoutMinutes": args.max_lockout_minutes,
+                    "refreshGraceSeconds": args.refresh_grace_seconds,
+                    "requireLetterAndDigit": args.require_letter_and_digit,
+                }.items()
+                if v is not None
+            }
             saved = provision_tenant(
                 store,
                 tenant_from_spec(
@@ -141,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                         "domain": args.domain,
                         "sites": args.site,
                         "tokenPolicy": policy,
+                        "signInPolicy": sign_in,
                     }
                 ),
             )
@@ -150,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                         "tenantId": saved.id,
                         "sites": [s.id for s in saved.sites],
                         "tokenPolicy": dataclasses.asdict(saved.token_policy),
+                        "signInPolicy": dataclasses.asdict(saved.sign_in_policy),
                     }
                 )
             )

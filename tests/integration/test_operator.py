@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from customer_auth.api import runtime
 from tests.support.fixtures import Api, shared_router
 from tools import operator
 
@@ -121,3 +122,49 @@ def test_the_seed_file_of_make_run_provisions_its_tenant_and_client(
         },
     )
     assert token.status == 200
+
+
+def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "tenant",
+        "put",
+        "--id",
+        "9",
+        "--name",
+        "Strict",
+        "--max-failed-attempts",
+        "3",
+        "--lockout-minutes",
+        "5",
+        "--refresh-grace-seconds",
+        "0",
+        "--require-letter-and-digit",
+    )
+    assert code == 0
+    assert json.loads(out)["signInPolicy"] == {
+        "max_failed_attempts": 3,
+        "lockout_minutes": 5,
+        "max_lockout_minutes": 1440,
+        "refresh_grace_seconds": 0,
+        "require_letter_and_digit": True,
+    }
+    stored = runtime.store().get_tenant(9)
+    assert stored is not None
+    assert stored.sign_in_policy.max_failed_attempts == 3
+    assert stored.sign_in_policy.require_letter_and_digit
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--max-failed-attempts", "0"), ("--refresh-grace-seconds", "61"), ("--lockout-minutes", "99999")],
+)
+def test_the_tool_refuses_a_sign_in_policy_out_of_bounds_and_writes_nothing(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    code, _, err = run(capsys, "tenant", "put", "--id", "9", "--name", "Bad", flag, value)
+    assert code == 2
+    assert "error:" in err
+    assert aws["dynamodb"].scan(TableName=os.environ["TABLE_NAME"])["Items"] == []
