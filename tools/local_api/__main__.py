@@ -109,9 +109,22 @@ APP=$(curl -s "${{H[@]}}" $API/api/platform/applications/authtickets/oauth \\
   -d '{{"client_id":"{client["clientId"]}","client_secret":"{client["secret"]}","grant_type":"client_credentials"}}' | jq -r .access_token)
 ACCOUNT=$(curl -s "${{H[@]}}" -H "authorization: Bearer $APP" $API/api/commerce/customer/accounts \\
   -d '{{"emailAddress":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}}' | jq -r .id)
-curl -s "${{H[@]}}" -H "authorization: Bearer $APP" $API/api/commerce/customer/accounts/$ACCOUNT/Create-Login \\
-  -d '{{"emailAddress":"ada@example.com","password":"a long passphrase"}}' | jq .
-curl -s "${{H[@]}}" -H "authorization: Bearer $APP" "$API/api/commerce/customer/accounts/$ACCOUNT?responseFields=id,userName,isAnonymous" | jq .
+A=(-H "authorization: Bearer $APP"); R="$API/api/commerce/customer/authtickets"
+FIRST=$(curl -s "${{H[@]}}" "${{A[@]}}" $API/api/commerce/customer/accounts/$ACCOUNT/Create-Login \\
+  -d '{{"emailAddress":"ada@example.com","password":"a long passphrase"}}'); echo "$FIRST" | jq .customerAccount
+curl -s "${{H[@]}}" "${{A[@]}}" "$API/api/commerce/customer/accounts/$ACCOUNT?responseFields=id,userName,isAnonymous" | jq .
+# sign in, refresh twice, then reuse the first refresh token after the 10 s grace window: 401 twice
+SIGNIN='{{"username":"ada@example.com","password":"a long passphrase"}}'
+T1=$(curl -s "${{H[@]}}" "${{A[@]}}" $R -d "$SIGNIN")
+T2=$(curl -s "${{H[@]}}" "${{A[@]}}" -X PUT $R/refresh -d "$(echo "$T1" | jq '{{refreshToken}}')")
+T3=$(curl -s "${{H[@]}}" "${{A[@]}}" -X PUT $R/refresh -d "$(echo "$T2" | jq '{{refreshToken}}')")
+sleep 11; curl -s "${{H[@]}}" "${{A[@]}}" -X PUT $R/refresh -d "$(echo "$T1" | jq '{{refreshToken}}')" | jq .errorCode
+curl -s "${{H[@]}}" "${{A[@]}}" -X PUT $R/refresh -d "$(echo "$T3" | jq '{{refreshToken}}')" | jq .errorCode
+# sign in again and log out everywhere (204): both sessions' access tokens are dead (401)
+T4=$(curl -s "${{H[@]}}" "${{A[@]}}" $R -d "$SIGNIN")
+curl -s "${{H[@]}}" "${{A[@]}}" -X DELETE "$R?scope=global" -d "$(echo "$T4" | jq '{{refreshToken}}')" -w "%{{http_code}}\\n"
+for T in "$FIRST" "$T4"; do curl -s "${{H[@]}}" "${{A[@]}}" -H "x-vol-user-claims: $(echo "$T" | jq -r .accessToken)" \\
+  $API/api/commerce/customer/accounts/current | jq .errorCode; done
 curl -s $API/.well-known/jwks.json | jq .
 """,
         flush=True,
