@@ -7,16 +7,25 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.observability import metrics
 from customer_auth.api.params import ResponseFields
 from customer_auth.domain.behaviors import Behavior
-from customer_auth.models.auth import CustomerAccountAndAuthInfo
+from customer_auth.models.auth import CustomerAccountAndAuthInfo, CustomerAuthTicket
 
 app = make_resolver()
 
 
-@app.post("/api/commerce/customer/accounts/Add-Account-And-Login")
+@app.post(
+    "/api/commerce/customer/accounts/Add-Account-And-Login",
+    **route_docs(
+        "addAccountAndLogin",
+        "Create an account with its login, signed in",
+        CustomerAuthTicket,
+        refusals=(400, 401, 403, 409, 503),
+    ),
+)
 def add_account_and_login(
     body: Annotated[CustomerAccountAndAuthInfo, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:

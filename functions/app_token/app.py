@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import json_response, lambda_entry, make_resolver
 from customer_auth.api.params import ResponseFields
 from customer_auth.models.auth import OAuthAccessTokenResponse, OauthAuthRequest
@@ -13,7 +14,15 @@ from customer_auth.models.auth import OAuthAccessTokenResponse, OauthAuthRequest
 app = make_resolver()
 
 
-@app.post("/api/platform/applications/authtickets/oauth")
+@app.post(
+    "/api/platform/applications/authtickets/oauth",
+    **route_docs(
+        "oauthAuthenticateApp",
+        "An app token for client credentials or a refresh token",
+        OAuthAccessTokenResponse,
+        refusals=(400, 401, 503),
+    ),
+)
 def app_token(
     body: Annotated[OauthAuthRequest, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, lambda_entry, make_resolver, no_content
 from customer_auth.api.params import AccountId, ResponseFields
 from customer_auth.domain.behaviors import Behavior
@@ -14,7 +15,15 @@ from customer_auth.models.auth import CustomerPasswordInfo
 app = make_resolver()
 
 
-@app.post("/api/commerce/customer/accounts/<accountId>/Change-Password")
+@app.post(
+    "/api/commerce/customer/accounts/<accountId>/Change-Password",
+    **route_docs(
+        "changePassword",
+        "Change a login's password; every session ends",
+        None,
+        refusals=(400, 401, 403, 404, 503),
+    ),
+)
 def change_password(
     accountId: AccountId,  # noqa: N803
     body: Annotated[CustomerPasswordInfo, Body()],

@@ -7,16 +7,25 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.observability import metrics
 from customer_auth.api.params import AccountId, ResponseFields
 from customer_auth.domain.behaviors import Behavior
-from customer_auth.models.auth import CustomerLoginInfo
+from customer_auth.models.auth import CustomerAuthTicket, CustomerLoginInfo
 
 app = make_resolver()
 
 
-@app.post("/api/commerce/customer/accounts/<accountId>/Create-Login")
+@app.post(
+    "/api/commerce/customer/accounts/<accountId>/Create-Login",
+    **route_docs(
+        "addLoginToExistingCustomer",
+        "Give an existing account a login, signed in",
+        CustomerAuthTicket,
+        refusals=(400, 401, 403, 404, 409, 503),
+    ),
+)
 def create_login(
     accountId: AccountId,  # noqa: N803
     body: Annotated[CustomerLoginInfo, Body()],

@@ -8,6 +8,7 @@ must still be live, so a logged-out shopper is refused at once.
 from aws_lambda_powertools.event_handler import Response
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import (
     authorize,
     bearer_token,
@@ -18,13 +19,22 @@ from customer_auth.api.http import (
 )
 from customer_auth.api.params import ResponseFields
 from customer_auth.domain.errors import Unauthenticated
+from customer_auth.models.account import CustomerAccount
 
 app = make_resolver()
 
 USER_CLAIMS_HEADER = "x-vol-user-claims"
 
 
-@app.get("/api/commerce/customer/accounts/current")
+@app.get(
+    "/api/commerce/customer/accounts/current",
+    **route_docs(
+        "getCurrentAccount",
+        "The signed-in shopper's own account",
+        CustomerAccount,
+        refusals=(400, 401, 403, 503),
+    ),
+)
 def current_account(response_fields: ResponseFields = None) -> Response[str]:
     headers = app.current_event.headers
     tickets = runtime.ticket_service()

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, lambda_entry, make_resolver, no_content
 from customer_auth.api.params import RefreshTokenQuery, ResponseFields
 from customer_auth.domain.behaviors import Behavior
@@ -15,7 +16,15 @@ from customer_auth.models.auth import RefreshTokenBody
 app = make_resolver()
 
 
-@app.delete("/api/commerce/customer/authtickets")
+@app.delete(
+    "/api/commerce/customer/authtickets",
+    **route_docs(
+        "deleteUserAuthTicket",
+        "Log out: end the session, or every session of the login",
+        None,
+        refusals=(400, 401, 403, 503),
+    ),
+)
 def log_out(
     refresh_token: RefreshTokenQuery = None,
     scope: Annotated[LogoutScope, Query(description="local: this session; global: every session")] = (

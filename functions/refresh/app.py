@@ -9,15 +9,24 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.params import OptionalAccountId, RefreshTokenQuery, ResponseFields
 from customer_auth.domain.behaviors import Behavior
-from customer_auth.models.auth import RefreshTokenBody
+from customer_auth.models.auth import CustomerAuthTicket, RefreshTokenBody
 
 app = make_resolver()
 
 
-@app.put("/api/commerce/customer/authtickets/refresh")
+@app.put(
+    "/api/commerce/customer/authtickets/refresh",
+    **route_docs(
+        "refreshUserAuthTicket",
+        "Rotate a refresh token into a new ticket",
+        CustomerAuthTicket,
+        refusals=(400, 401, 403, 503),
+    ),
+)
 def refresh(
     refresh_token: RefreshTokenQuery = None,
     account_id: Annotated[OptionalAccountId, Query(alias="accountId")] = None,

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, lambda_entry, make_resolver, no_content
 from customer_auth.api.params import AccountId, ResponseFields
 from customer_auth.domain.behaviors import Behavior
@@ -13,7 +14,15 @@ from customer_auth.domain.behaviors import Behavior
 app = make_resolver()
 
 
-@app.post("/api/commerce/customer/accounts/<accountId>/Set-Login-Locked")
+@app.post(
+    "/api/commerce/customer/accounts/<accountId>/Set-Login-Locked",
+    **route_docs(
+        "setLoginLocked",
+        "Lock (ending every session) or unlock a login",
+        None,
+        refusals=(400, 401, 403, 404, 503),
+    ),
+)
 def set_login_locked(
     accountId: AccountId,  # noqa: N803
     locked: Annotated[bool, Body(description="true locks the login (ending its sessions); false unlocks")],

@@ -7,16 +7,25 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.observability import metrics
 from customer_auth.api.params import ResponseFields
 from customer_auth.domain.behaviors import Behavior
-from customer_auth.models.auth import CustomerUserAuthInfo
+from customer_auth.models.auth import CustomerAuthTicket, CustomerUserAuthInfo
 
 app = make_resolver()
 
 
-@app.post("/api/commerce/customer/authtickets")
+@app.post(
+    "/api/commerce/customer/authtickets",
+    **route_docs(
+        "createUserAuthTicket",
+        "Sign a shopper in with username (or email) and password",
+        CustomerAuthTicket,
+        refusals=(400, 401, 403, 503),
+    ),
+)
 def sign_in(
     body: Annotated[CustomerUserAuthInfo, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:

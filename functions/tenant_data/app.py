@@ -6,15 +6,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from customer_auth.api import runtime
+from customer_auth.api.docs import route_docs
 from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
 from customer_auth.api.params import ResponseFields
 from customer_auth.domain.errors import Forbidden, NotFound
-from customer_auth.domain.tenants import Tenant
+from customer_auth.models.tenant import TenantData
 
 app = make_resolver()
 
 
-@app.get("/api/platform/tenants/<tenantId>")
+@app.get(
+    "/api/platform/tenants/<tenantId>",
+    **route_docs("getTenant", "The tenant and its sites", TenantData, refusals=(400, 401, 403, 404, 503)),
+)
 def tenant_data(
     tenantId: Annotated[int, Path(ge=1, le=2**31 - 1)],  # noqa: N803
     response_fields: ResponseFields = None,
@@ -25,20 +29,7 @@ def tenant_data(
     tenant = runtime.store().get_tenant(tenantId)
     if tenant is None:
         raise NotFound(f"Tenant {tenantId} was not found.", field="tenantId")
-    return json_response(tenant_body(tenant), response_fields)
-
-
-def tenant_body(tenant: Tenant) -> dict[str, object]:
-    """Kibo's ``Tenant``; each site also carries ``siteId``, which the SDK's TenantManager reads."""
-    return {
-        "id": tenant.id,
-        "name": tenant.name,
-        "domain": tenant.domain,
-        "sites": [
-            {"id": s.id, "siteId": s.id, "tenantId": tenant.id, "name": s.name, "domain": s.domain}
-            for s in tenant.sites
-        ],
-    }
+    return json_response(TenantData.of(tenant).to_wire(), response_fields)
 
 
 lambda_handler = lambda_entry(app)

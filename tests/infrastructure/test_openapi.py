@@ -1,0 +1,52 @@
+"""Every endpoint documents itself: Kibo's operation id, its success body and its refusals."""
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.fixtures import shared_router
+from tools import sam_template
+
+UNDOCUMENTED = {"NotFoundFunction", "JwksFunction"}  # the catch-all, and a public key set
+ROUTES = [r for r in sam_template.routes() if r.function not in UNDOCUMENTED]
+
+
+def operation(route: sam_template.Route) -> dict[str, Any]:
+    app = shared_router().module(route).app
+    spec = json.loads(app.get_openapi_json_schema())
+    found: dict[str, Any] = spec["paths"][route.path][route.method.lower()]
+    found["components"] = spec.get("components", {}).get("schemas", {})
+    return found
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.function)
+def test_each_route_has_an_operation_id_a_success_body_and_kibo_shaped_refusals(
+    route: sam_template.Route,
+) -> None:
+    documented = operation(route)
+    assert documented["operationId"][0].islower()
+    responses = documented["responses"]
+    success = {code for code in responses if code in {"200", "204"}}
+    assert len(success) == 1
+    if "200" in success:
+        assert responses["200"]["content"]["application/json"]["schema"]["$ref"].startswith(
+            "#/components/schemas/"
+        )
+    refusals = {code: r for code, r in responses.items() if code.startswith(("4", "5")) and code != "422"}
+    assert {"400", "401", "503"} <= set(refusals)
+    for refusal in refusals.values():
+        assert refusal["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ApiError"
+    assert set(documented["components"]["ApiError"]["properties"]) == {
+        "message",
+        "applicationName",
+        "errorCode",
+        "additionalErrorData",
+        "items",
+        "correlationId",
+    }
+
+
+def test_operation_ids_are_unique_across_functions() -> None:
+    ids = [operation(route)["operationId"] for route in ROUTES]
+    assert len(ids) == len(set(ids))
