@@ -8,7 +8,7 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, Forbidden, InvalidCredentials, InvalidParameter, NotFound, Unavailable
 from .passwords import PasswordHasher, check_password_policy
 from .ports import SessionStore
-from .records import AccountChange, Login, SignInContext, StoredAccount
+from .records import Login, SignInContext, StoredAccount, account_in_step
 from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
@@ -59,7 +59,7 @@ class CredentialService:
             new_hash = new_hash or self._hasher.hash(info.new_password)
             after = login.with_password(new_hash, now, unlock=unlock)
             try:
-                self._store.replace_login(login, after, _account_flags(stored, after, now))
+                self._store.replace_login(login, after, account_in_step(stored, after, now))
             except ConcurrentUpdate:
                 continue
             return
@@ -72,7 +72,7 @@ class CredentialService:
             now = self._clock()
             after = login.locked(now, locked=locked)
             try:
-                self._store.replace_login(login, after, _account_flags(stored, after, now))
+                self._store.replace_login(login, after, account_in_step(stored, after, now))
             except ConcurrentUpdate:
                 continue
             return
@@ -106,13 +106,3 @@ def _login_of(context: SignInContext, account_id: int) -> tuple[Tenant, StoredAc
     if context.login is None:
         raise NotFound(f"Account {account_id} has no login.", field="accountId")
     return usable_tenant(context.tenant, None), context.account, context.login
-
-
-def _account_flags(stored: StoredAccount, login: Login, now: datetime) -> AccountChange | None:
-    """The account's ``isLocked`` and ``hasExternalPassword`` kept in step with its login."""
-    account = stored.account
-    flags = {"is_locked": login.locked_by_operator, "has_external_password": login.password_is_external}
-    if all(getattr(account, name) == value for name, value in flags.items()):
-        return None
-    audit = account.audit_info.model_copy(update={"update_date": now})
-    return AccountChange(stored, account.model_copy(update={**flags, "audit_info": audit}))

@@ -142,6 +142,17 @@ class Login:
         return found
 
 
+def account_in_step(stored: StoredAccount, login: Login, now: datetime) -> AccountChange | None:
+    """The account's ``isLocked`` and ``hasExternalPassword`` brought in step with its login, if
+    they differ: the login is the truth, the account document shows it."""
+    account = stored.account
+    flags = {"is_locked": login.locked_by_operator, "has_external_password": login.password_is_external}
+    if all(getattr(account, name) == value for name, value in flags.items()):
+        return None
+    audit = account.audit_info.model_copy(update={"update_date": now})
+    return AccountChange(stored, account.model_copy(update={**flags, "audit_info": audit}))
+
+
 def normalize_identifier(value: str) -> str:
     """The form in which usernames and emails are unique: trimmed and case-folded."""
     return value.strip().casefold()

@@ -7,7 +7,7 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unavailable
 from .passwords import PasswordHasher
 from .ports import SessionStore
-from .records import AccountChange, Login, normalize_identifier
+from .records import Login, account_in_step, normalize_identifier
 from .sessions import SessionGrant, SessionStarter
 from .tenants import usable_tenant
 
@@ -93,11 +93,8 @@ class SignInService:
                 raise refused()
 
             after = login.after_sign_in(now, check.upgraded_hash(login))
-            account = stored.account
-            change = None
-            if account.has_external_password and not after.password_is_external:
-                account = account.model_copy(update={"has_external_password": False})
-                change = AccountChange(stored, account)
+            change = account_in_step(stored, after, now)
+            account = change.after if change else stored.account
             grant = SessionGrant(
                 tenant_id=caller.tenant_id,
                 site_id=site_id,
