@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib import error, request
+from urllib import error, parse, request
 
 import pytest
 
@@ -41,16 +41,28 @@ class LocalServer:
     client_id: str = SEED["clients"][0]["clientId"]
     client_secret: str = SEED["clients"][0]["secret"]
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Reply:
-        headers = {
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        *,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """One request with the tenant and site headers; ``headers`` adds to (or overrides) them."""
+        sent = {
             "content-type": "application/json",
             "x-vol-tenant": str(self.tenant_id),
             "x-vol-site": str(self.site_id),
         }
         if token:
-            headers["authorization"] = f"Bearer {token}"
+            sent["authorization"] = f"Bearer {token}"
+        sent.update(headers or {})
+        url = self.base + path + (f"?{parse.urlencode(query)}" if query else "")
         data = json.dumps(body).encode() if body is not None else None
-        outgoing = request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
+        outgoing = request.Request(url, data=data, method=method, headers=sent)  # noqa: S310
         try:
             with request.urlopen(outgoing, timeout=30) as response:  # noqa: S310 (loopback only)
                 raw, status, reply_headers = response.read(), response.status, response.headers
