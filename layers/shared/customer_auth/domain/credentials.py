@@ -63,7 +63,6 @@ class CredentialService:
             except ConcurrentUpdate:
                 continue
             return
-        raise Unavailable("the login kept changing during Change-Password")
 
     def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:
         """Lock (revoking every session) or unlock the account's login."""

@@ -70,21 +70,25 @@ class SignInService:
         access_minutes = tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes)
         refresh_minutes = tenant.token_policy.refresh_minutes(info.refresh_token_ttl_minutes)
         if account_id is None or info.account_id not in (None, account_id):
-            # An unknown user costs the same reads and the same hash as a known one.
+            # An unknown user costs what a wrong password costs: the same reads, a hash
+            # verification and a write (one that cannot succeed), so timing tells them not apart.
             self._store.load_sign_in(caller.tenant_id, _NO_ACCOUNT)
             check.burn()
-            raise refused()
+            raise self._refused_at_the_cost_of_a_write(caller.tenant_id)
 
-        for _ in range(_WRITE_ATTEMPTS):
+        # Each round at least one concurrent writer lands, and the limit's worth of failures
+        # locks the login: so concurrent failures are each counted, however many race.
+        for _ in range(tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS):
             context = self._store.load_sign_in(caller.tenant_id, account_id)
             login, stored = context.login, context.account
             if login is None or stored is None:
                 check.burn()
-                raise refused()
+                raise self._refused_at_the_cost_of_a_write(caller.tenant_id)
             matched = check.matches(login)
             now = self._clock()
             if login.is_locked(now):
-                raise refused()
+                # Failures during a lock are not counted, so an attacker cannot lengthen it.
+                raise self._refused_at_the_cost_of_a_write(caller.tenant_id)
             if not matched:
                 try:
                     self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
@@ -113,3 +117,7 @@ class SignInService:
                 continue
             return started.ticket(account)
         raise Unavailable("the login kept changing during sign-in")
+
+    def _refused_at_the_cost_of_a_write(self, tenant_id: int) -> InvalidCredentials:
+        self._store.spend_refused_write(tenant_id)
+        return refused()

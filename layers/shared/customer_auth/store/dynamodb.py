@@ -128,6 +128,21 @@ class DynamoStore:
             tenant=items.tenant_from(tenant) if tenant else None,
         )
 
+    def spend_refused_write(self, tenant_id: int) -> None:
+        try:
+            with _unavailable_on_failure():
+                self._db.update_item(
+                    TableName=self._table,
+                    Key=items.never_stored_key(tenant_id),
+                    UpdateExpression="SET #spent = :spent",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#spent": "spent"},
+                    ExpressionAttributeValues={":spent": {"BOOL": True}},
+                )
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+
     def load_session(
         self,
         locator: SessionLocator,
