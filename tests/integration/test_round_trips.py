@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,201 @@ def test_get_account_is_one_read_and_add_account_one_conditional_put(
 def test_app_token_is_one_read_and_one_write(world: World, dynamodb_calls: Counter[str]) -> None:
     world.app_token()
     assert dynamodb_calls == Counter({"GetItem": 1, "PutItem": 1})
+
+
+# -- sign-in and the session routes -----------------------------------------------------------------
+PASSWORD = "correct horse battery staple"
+EMAIL = "rounds@example.com"
+SIGN_IN = "/api/commerce/customer/authtickets"
+ACCOUNTS = "/api/commerce/customer/accounts"
+
+
+def registered(world: World, token: str) -> int:
+    account_id: int = world.add_account(token, emailAddress=EMAIL)["id"]
+    created = world.create_login(account_id, {"emailAddress": EMAIL, "password": PASSWORD}, token=token)
+    assert created.status == 200, created.text
+    return account_id
+
+
+def signed_in(world: World, token: str) -> dict[str, Any]:
+    result = world.api.call("POST", SIGN_IN, {"username": EMAIL, "password": PASSWORD}, token=token)
+    assert result.status == 200, result.text
+    ticket: dict[str, Any] = result.json
+    return ticket
+
+
+def test_sign_in_reads_twice_and_writes_once(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    registered(world, token)
+    dynamodb_calls.clear()
+
+    signed_in(world, token)
+
+    assert dynamodb_calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1})
+
+
+def test_sign_in_of_an_unknown_user_costs_the_calls_of_a_wrong_password_and_writes_nothing(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    registered(world, token)
+    before = world.scan()
+    dynamodb_calls.clear()
+
+    result = world.api.call(
+        "POST", SIGN_IN, {"username": "nobody@example.com", "password": PASSWORD}, token=token
+    )
+    unknown = +dynamodb_calls
+    dynamodb_calls.clear()
+    wrong = world.api.call("POST", SIGN_IN, {"username": EMAIL, "password": "not the password"}, token=token)
+
+    assert (result.status, wrong.status) == (401, 401)
+    # The same number of round trips: two reads, then a write (one that cannot succeed for the
+    # unknown user, so nothing is written; the failure count for the wrong password).
+    assert unknown == Counter({"BatchGetItem": 2, "UpdateItem": 1})
+    assert dynamodb_calls == Counter({"BatchGetItem": 2, "PutItem": 1})
+    assert len(world.scan()) == len(before)
+
+
+def test_refresh_is_one_read_and_one_transaction(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    registered(world, token)
+    ticket = signed_in(world, token)
+    dynamodb_calls.clear()
+
+    result = world.api.call(
+        "PUT", f"{SIGN_IN}/refresh", {"refreshToken": ticket["refreshToken"]}, token=token
+    )
+
+    assert result.status == 200, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
+
+
+@pytest.mark.parametrize(("scope", "write"), [("local", "DeleteItem"), ("global", "PutItem")])
+def test_log_out_is_one_read_and_one_write(
+    world: World, dynamodb_calls: Counter[str], scope: str, write: str
+) -> None:
+    token = world.app_token()
+    registered(world, token)
+    ticket = signed_in(world, token)
+    dynamodb_calls.clear()
+
+    result = world.api.call(
+        "DELETE", SIGN_IN, token=token, query={"refreshToken": ticket["refreshToken"], "scope": scope}
+    )
+
+    assert result.status == 204, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, write: 1})
+
+
+def test_current_account_is_one_read_by_either_token(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    registered(world, token)
+    ticket = signed_in(world, token)
+    current = f"{ACCOUNTS}/current"
+    dynamodb_calls.clear()
+
+    by_claims = world.api.call(
+        "GET", current, token=token, headers={"x-vol-user-claims": ticket["accessToken"]}
+    )
+
+    assert by_claims.status == 200, by_claims.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1})
+    dynamodb_calls.clear()
+    by_jwt = world.api.call("GET", current, token=ticket["jwtAccessToken"])
+    assert by_jwt.status == 200, by_jwt.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1})
+
+
+def test_add_account_and_login_reads_the_tenant_and_writes_once(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    dynamodb_calls.clear()
+
+    result = world.api.call(
+        "POST",
+        f"{ACCOUNTS}/Add-Account-And-Login",
+        {"account": {"emailAddress": EMAIL, "userName": EMAIL}, "password": PASSWORD},
+        token=token,
+    )
+
+    assert result.status == 200, result.text
+    assert dynamodb_calls == Counter({"GetItem": 1, "TransactWriteItems": 1})
+
+
+def test_change_password_is_one_read_and_one_put(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    dynamodb_calls.clear()
+
+    result = world.api.call(
+        "POST",
+        f"{ACCOUNTS}/{account_id}/Change-Password",
+        {"oldPassword": PASSWORD, "newPassword": "another long passphrase"},
+        token=token,
+    )
+
+    assert result.status == 204, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "PutItem": 1})
+
+
+def test_change_password_that_unlocks_is_one_read_and_one_transaction(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    locked = world.api.call(
+        "POST", f"{ACCOUNTS}/{account_id}/Set-Login-Locked", token=token, raw_body=b"true"
+    )
+    assert locked.status == 204, locked.text
+    dynamodb_calls.clear()
+
+    result = world.api.call(
+        "POST",
+        f"{ACCOUNTS}/{account_id}/Change-Password",
+        {"oldPassword": PASSWORD, "newPassword": "another long passphrase"},
+        token=token,
+        query={"unlockAccount": "true"},
+    )
+
+    assert result.status == 204, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
+
+
+@pytest.mark.parametrize("locked", [b"true", b"false"], ids=["lock", "unlock"])
+def test_set_login_locked_is_one_read_and_one_transaction(
+    world: World, dynamodb_calls: Counter[str], locked: bytes
+) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    path = f"{ACCOUNTS}/{account_id}/Set-Login-Locked"
+    if locked == b"false":
+        assert world.api.call("POST", path, token=token, raw_body=b"true").status == 204
+    dynamodb_calls.clear()
+
+    result = world.api.call("POST", path, token=token, raw_body=locked)
+
+    assert result.status == 204, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
+
+
+def test_login_state_is_one_read(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    dynamodb_calls.clear()
+
+    result = world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=token)
+
+    assert result.status == 200, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1})
+
+
+def test_tenant_data_is_one_read(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    dynamodb_calls.clear()
+
+    result = world.api.call("GET", "/api/platform/tenants/100", token=token)
+
+    assert result.status == 200, result.text
+    assert dynamodb_calls == Counter({"GetItem": 1})

@@ -166,7 +166,8 @@ def _presented(caller: Caller, token: str | None, account_id: int | None) -> tup
 def _in_grace(family: _Family, digest: str, now: datetime) -> bool:
     session = family.session
     return (
-        session.parent_digest == digest
+        family.grace_seconds > 0
+        and session.parent_digest == digest
         and session.rotated_at is not None
         and now <= session.rotated_at + timedelta(seconds=family.grace_seconds)
     )
