@@ -35,14 +35,20 @@ class CredentialService:
             )
         check = PasswordCheck(self._hasher, info.old_password)
         new_hash: str | None = None
-        for _ in range(_WRITE_ATTEMPTS):
+        attempt = 0
+        while True:
+            attempt += 1
             tenant, stored, login = _login_of(
                 self._store.load_sign_in(caller.tenant_id, account_id), account_id
             )
+            # As in sign-in: enough rounds for every concurrent failure to be counted.
+            if attempt > tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS:
+                raise Unavailable("the login kept changing during Change-Password")
             check_password_policy(
                 info.new_password,
                 [i for i in (login.email, login.username) if i],
                 require_letter_and_digit=tenant.sign_in_policy.require_letter_and_digit,
+                field="newPassword",
             )
             matched = check.matches(login)
             now = self._clock()

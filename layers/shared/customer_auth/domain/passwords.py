@@ -35,26 +35,26 @@ class PasswordHasher(Protocol):
 
 
 def check_password_policy(
-    password: str, identifiers: list[str], *, require_letter_and_digit: bool = False
+    password: str,
+    identifiers: list[str],
+    *,
+    require_letter_and_digit: bool = False,
+    field: str = "password",
 ) -> None:
-    """Raise ``InvalidParameter`` for a password the policy refuses (NIST 800-63B style: length,
-    not an identifier, not a common password). ``require_letter_and_digit`` is Kibo's legacy tenant
-    rule, the only composition rule we support."""
+    """Raise ``InvalidParameter`` naming ``field`` for a password the policy refuses (NIST
+    800-63B style: length, not an identifier, not a common password).
+    ``require_letter_and_digit`` is Kibo's legacy tenant rule, the only composition rule we support."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidParameter(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+        raise InvalidParameter(f"{field} must be at least {MIN_PASSWORD_LENGTH} characters.", field=field)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidParameter(
-            f"password must be at most {MAX_PASSWORD_LENGTH} characters.", field="password"
-        )
+        raise InvalidParameter(f"{field} must be at most {MAX_PASSWORD_LENGTH} characters.", field=field)
     normalized = normalize_identifier(password)
     if normalized in {normalize_identifier(i) for i in identifiers}:
-        raise InvalidParameter("password must not be the email address or username.", field="password")
+        raise InvalidParameter(f"{field} must not be the email address or username.", field=field)
     if normalized in common_passwords():
-        raise InvalidParameter("password is too common; choose a less guessable one.", field="password")
+        raise InvalidParameter(f"{field} is too common; choose a less guessable one.", field=field)
     if require_letter_and_digit and not _has_letter_and_digit(password):
-        raise InvalidParameter("password must contain at least one letter and one digit.", field="password")
+        raise InvalidParameter(f"{field} must contain at least one letter and one digit.", field=field)
 
 
 @cache
