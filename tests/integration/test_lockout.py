@@ -2,6 +2,7 @@
 that doubles on repeat up to a cap, the operator's Set-Login-Locked, and LoginState."""
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -435,19 +436,49 @@ class SerializedClient:
         self._lock = threading.Lock()
         self._rounds: list[threading.Barrier] | None = None
         self._puts = threading.local()
+        self._written: Counter[int] = Counter()
+        self._round_done = threading.Condition()
+        self.writes_last: str | None = None
+        """The name of a racing thread whose write in each round waits for everyone else's."""
 
     def in_lockstep(self, racers: int) -> None:
         """The worst interleaving: in every round of writes, each racer still trying has read the
         login before any of them writes, so exactly one write per round succeeds."""
         self._rounds = [threading.Barrier(racers - n) for n in range(racers)]
+        self._written.clear()
 
     def put_item(self, **kwargs: Any) -> Any:
-        if self._rounds is not None:
+        return self._in_round(self._client.put_item, kwargs)
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        return self._in_round(self._client.transact_write_items, kwargs)
+
+    def _in_round(self, write: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        attempt = getattr(self._puts, "count", 0)
+        self._await_round()
+        try:
+            with self._lock:
+                return write(**kwargs)
+        finally:
+            if self._racing():
+                with self._round_done:
+                    self._written[attempt] += 1
+                    self._round_done.notify_all()
+
+    def _racing(self) -> bool:
+        return self._rounds is not None and threading.current_thread() is not threading.main_thread()
+
+    def _await_round(self) -> None:
+        """Each racer's n-th write waits until every racer still trying makes its n-th write (the
+        test's own thread, which checks the outcome afterwards, is not a racer)."""
+        if self._rounds is not None and self._racing():
             attempt = getattr(self._puts, "count", 0)
             self._puts.count = attempt + 1
+            parties = self._rounds[attempt].parties
             self._rounds[attempt].wait(timeout=10)
-        with self._lock:
-            return self._client.put_item(**kwargs)
+            if threading.current_thread().name == self.writes_last:
+                with self._round_done:
+                    self._round_done.wait_for(lambda: self._written[attempt] >= parties - 1, timeout=10)
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._client, name)
@@ -547,3 +578,35 @@ def test_concurrent_failures_beyond_the_limit_lock_once(
     ), outcomes
     clock.advance(minutes=15)  # one lock of 15 minutes, not a doubled one
     ok(sign_in(world, app))
+
+
+OPERATOR = Caller("operator-app", TENANT_ID, None, frozenset({Behavior.ACCOUNT_UPDATE.value}))
+
+
+@pytest.mark.parametrize("interleaving", ["free-running", "all-reads-before-any-write"])
+def test_an_operator_lock_lands_while_failed_sign_ins_race_for_the_login(
+    world: World, app: str, serialized_dynamodb: SerializedClient, interleaving: str
+) -> None:
+    account_id = registered(world, app)
+    if interleaving == "all-reads-before-any-write":
+        serialized_dynamodb.in_lockstep(LIMIT)
+
+    def lock() -> Outcome:
+        try:
+            runtime.credential_service().set_locked(OPERATOR, account_id, True)
+        except Exception as error:  # the outcome is what the test checks
+            return error
+        return None  # type: ignore[return-value]
+
+    def lock_writing_last() -> Outcome:
+        # The lock loses every round it can: each failed sign-in writes before it.
+        threading.current_thread().name = "operator"
+        return lock()
+
+    serialized_dynamodb.writes_last = "operator"
+    outcomes = race([lock_writing_last] + [sign_in_call(WRONG_PASSWORD) for _ in range(LIMIT - 1)])
+
+    assert outcomes[0] is None, outcomes[0]
+    assert outcome_names(outcomes[1:]) == ["InvalidCredentials"] * (LIMIT - 1)
+    assert is_locked(world, app, account_id)
+    assert ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=app))["isLocked"] is True

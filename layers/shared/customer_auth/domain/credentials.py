@@ -1,5 +1,6 @@
 """A login's credential and lock, managed by the storefront's app: change password, lock, state."""
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from ..models.auth import CustomerPasswordInfo, LoginState
@@ -35,15 +36,7 @@ class CredentialService:
             )
         check = PasswordCheck(self._hasher, info.old_password)
         new_hash: str | None = None
-        attempt = 0
-        while True:
-            attempt += 1
-            tenant, stored, login = _login_of(
-                self._store.load_sign_in(caller.tenant_id, account_id), account_id
-            )
-            # As in sign-in: enough rounds for every concurrent failure to be counted.
-            if attempt > tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS:
-                raise Unavailable("the login kept changing during Change-Password")
+        for tenant, stored, login in self._fresh_reads(caller, account_id):
             check_password_policy(
                 info.new_password,
                 [i for i in (login.email, login.username) if i],
@@ -72,8 +65,7 @@ class CredentialService:
 
     def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:
         """Lock (revoking every session) or unlock the account's login."""
-        for _ in range(_WRITE_ATTEMPTS):
-            _, stored, login = _login_of(self._store.load_sign_in(caller.tenant_id, account_id), account_id)
+        for _, stored, login in self._fresh_reads(caller, account_id):
             now = self._clock()
             after = login.locked(now, locked=locked)
             try:
@@ -81,7 +73,20 @@ class CredentialService:
             except ConcurrentUpdate:
                 continue
             return
-        raise Unavailable("the login kept changing during Set-Login-Locked")
+
+    def _fresh_reads(self, caller: Caller, account_id: int) -> Iterator[tuple[Tenant, StoredAccount, Login]]:
+        """The login read afresh for each write attempt. Concurrent failed sign-ins can each win a
+        round, but the tenant's limit of them locks the login, so that many rounds plus a few
+        always suffice; beyond them the service is unavailable."""
+        attempt = 0
+        while True:
+            attempt += 1
+            tenant, stored, login = _login_of(
+                self._store.load_sign_in(caller.tenant_id, account_id), account_id
+            )
+            if attempt > tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS:
+                raise Unavailable("the login kept changing")
+            yield tenant, stored, login
 
     def login_state(self, caller: Caller, account_id: int) -> LoginState:
         tenant, _, login = _login_of(self._store.load_sign_in(caller.tenant_id, account_id), account_id)
