@@ -1,7 +1,7 @@
 """Add-Account-And-Login (CONTRACT.md §3, §4): a new account, its login and a session in one write."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import bcrypt
@@ -11,6 +11,7 @@ from customer_auth.api import runtime
 from customer_auth.domain.passwords import common_passwords
 from customer_auth.domain.provisioning import create_client, provision_tenant
 from customer_auth.domain.tenants import SignInPolicy, Site, Tenant
+from tests.support.assertions import kibo_time, ok
 from tests.support.fixtures import (
     ALL_BEHAVIORS,
     SITE_ID,
@@ -48,20 +49,10 @@ def add_account_and_login(world: World, body: Any, token: str, **kwargs: Any) ->
     return world.api.call("POST", ADD_ACCOUNT_AND_LOGIN, body, token=token, **kwargs)
 
 
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
-
-
 def sign_in(world: World, token: str, username: str, password: str = PASSWORD, **kwargs: Any) -> HttpResult:
     return world.api.call(
         "POST", SIGN_IN, {"username": username, "password": password}, token=token, **kwargs
     )
-
-
-def kibo_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """Change-Password (CONTRACT.md §3, §5, §7): the old password proven, the new one checked, sessions ended."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import bcrypt
 import pytest
 
+from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -20,26 +21,6 @@ FAILURE_FIELDS = {"failedAttempts", "firstFailedAt", "version", "updatedAt"}
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def kibo_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
-
-
-def assert_error(result: HttpResult, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert result.status == status, result.text
-    body: dict[str, Any] = result.json
-    assert body["errorCode"] == code, body
-    assert body["applicationName"] == "customer-auth"
-    if field is not None:
-        assert {"name": "field", "value": field} in body["additionalErrorData"], body
-    return body
-
-
 def registered(world: World, app: str, **login: Any) -> tuple[int, dict[str, Any]]:
     """A new account with a login (the password unless the body imports a hash): its id and ticket."""
     account_id: int = world.add_account(app, emailAddress=EMAIL)["id"]

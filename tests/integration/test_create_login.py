@@ -10,6 +10,7 @@ import jwt
 import pytest
 from argon2 import PasswordHasher
 
+from tests.support.assertions import kibo_time
 from tests.support.fixtures import OTHER_TENANT_ID, SITE_ID, TENANT_ID, FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -72,10 +73,6 @@ def create_login_ok(
     assert result.status == 200, result.text
     ticket: dict[str, Any] = result.json
     return ticket
-
-
-def kibo_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def parse_time(text: str) -> datetime:

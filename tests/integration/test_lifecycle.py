@@ -1,7 +1,6 @@
 """The issue's whole session life through the handlers: register, sign in, refresh, reuse, log out."""
 
-from typing import Any
-
+from tests.support.assertions import ok
 from tests.support.fixtures import FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -21,12 +20,6 @@ def refresh(world: World, token: str, refresh_token: str) -> HttpResult:
 
 def current(world: World, token: str, access_token: str) -> HttpResult:
     return world.api.call("GET", CURRENT, token=token, headers={"x-vol-user-claims": access_token})
-
-
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
 
 
 def test_create_login_sign_in_refresh_reuse_and_global_log_out(world: World, clock: FrozenClock) -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from customer_auth.domain.caller import Caller
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.domain.tenants import SignInPolicy
 from customer_auth.models.auth import CustomerAuthTicket, CustomerUserAuthInfo
+from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import TENANT_ID, FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -30,26 +31,6 @@ LIMIT = 5
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def kibo_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
-
-
-def assert_error(result: HttpResult, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert result.status == status, result.text
-    body: dict[str, Any] = result.json
-    assert body["errorCode"] == code, body
-    assert body["applicationName"] == "customer-auth"
-    if field is not None:
-        assert {"name": "field", "value": field} in body["additionalErrorData"], body
-    return body
-
-
 def registered(world: World, app: str, email: str = EMAIL) -> int:
     account_id: int = world.add_account(app, emailAddress=email)["id"]
     result = world.create_login(account_id, {"emailAddress": email, "password": PASSWORD}, token=app)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.assertions import ok
 from tests.support.fixtures import OTHER_TENANT_ID, FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -22,12 +23,6 @@ Item = dict[str, Any]
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
-
-
 def assert_error(result: HttpResult, status: int, code: str) -> dict[str, Any]:
     assert result.status == status, result.text
     body: dict[str, Any] = result.json

@@ -20,6 +20,7 @@ from customer_auth.domain.errors import InvalidToken
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.models.auth import CustomerAuthTicket
 from tests.integration.test_atomicity import SerializedClient
+from tests.support.assertions import ok
 from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -33,12 +34,6 @@ RACERS = 20
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
-
-
 def register(world: World, app: str, email: str = EMAIL, headers: dict[str, str] | None = None) -> int:
     """An account with a login (its Create-Login session is left alone)."""
     added = world.api.call(

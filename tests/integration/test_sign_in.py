@@ -6,7 +6,7 @@ import hashlib
 import statistics
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import bcrypt
@@ -17,6 +17,7 @@ from customer_auth.api import runtime
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.domain.tenants import SignInPolicy
 from customer_auth.passwords import Argon2idHasher
+from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
@@ -31,26 +32,6 @@ FAILURE_FIELDS = {"failedAttempts", "firstFailedAt", "version", "updatedAt"}
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-def kibo_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def ok(result: HttpResult) -> dict[str, Any]:
-    assert result.status == 200, result.text
-    body: dict[str, Any] = result.json
-    return body
-
-
-def assert_error(result: HttpResult, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert result.status == status, result.text
-    body: dict[str, Any] = result.json
-    assert body["errorCode"] == code, body
-    assert body["applicationName"] == "customer-auth"
-    if field is not None:
-        assert {"name": "field", "value": field} in body["additionalErrorData"], body
-    return body
-
-
 def registered(world: World, app: str, email: str = EMAIL, **login: Any) -> int:
     """A new account with a login (the password unless the body says otherwise); its id."""
     account_id: int = world.add_account(app, emailAddress=email)["id"]

@@ -4,19 +4,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.fixtures import OTHER_TENANT_ID, SITE_ID, TENANT_ID, FrozenClock, HttpResult, World
+from tests.support.assertions import assert_error
+from tests.support.fixtures import OTHER_TENANT_ID, SITE_ID, TENANT_ID, FrozenClock, World
 
 TENANTS = "/api/platform/tenants"
-
-
-def assert_error(result: HttpResult, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert result.status == status, result.text
-    body: dict[str, Any] = result.json
-    assert body["errorCode"] == code, body
-    assert body["applicationName"] == "customer-auth"
-    if field is not None:
-        assert {"name": "field", "value": field} in body["additionalErrorData"], body
-    return body
 
 
 def test_the_tenant_and_its_sites_are_returned_to_its_own_app(world: World) -> None:
