@@ -1,6 +1,6 @@
 """Create-Login and Add-Account-And-Login: a login and its first session, in one atomic write."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..models.account import CustomerAccount
@@ -31,7 +31,7 @@ _ID_ATTEMPTS = 8
 
 @dataclass(frozen=True, slots=True)
 class _Credential:
-    secret: str
+    secret: str = field(repr=False)  # a password or a hash: never in a log line or a traceback
     is_external: bool
 
 

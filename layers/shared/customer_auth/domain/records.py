@@ -33,7 +33,7 @@ class Login:
     user_id: str
     username: str
     email: str | None
-    password_hash: str
+    password_hash: str = field(repr=False)
     password_is_external: bool
     created_at: datetime
     trusted_fingerprint_digests: tuple[str, ...] = ()
