@@ -64,7 +64,7 @@ class SessionStore(Protocol):
 
     def load_sign_in(self, tenant_id: int, account_id: int) -> SignInContext: ...
 
-    def spend_refused_write(self, tenant_id: int) -> None:
+    def spend_refused_write(self, tenant_id: int, normalized: str) -> None:
         """A conditional write that cannot succeed: it costs what recording a failed sign-in
         costs and writes nothing."""
 

@@ -65,7 +65,8 @@ class SignInService:
         if info.password is None:
             raise InvalidParameter("password is required.", field="password")
         check = PasswordCheck(self._hasher, info.password)
-        account_id, tenant = self._store.identify(caller.tenant_id, normalize_identifier(info.username))
+        identifier = normalize_identifier(info.username)
+        account_id, tenant = self._store.identify(caller.tenant_id, identifier)
         tenant = usable_tenant(tenant, site_id)
         access_minutes = tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes)
         refresh_minutes = tenant.token_policy.refresh_minutes(info.refresh_token_ttl_minutes)
@@ -74,7 +75,7 @@ class SignInService:
             # verification and a write (one that cannot succeed), so timing tells them not apart.
             self._store.load_sign_in(caller.tenant_id, _NO_ACCOUNT)
             check.burn()
-            raise self._refused_at_the_cost_of_a_write(caller.tenant_id)
+            raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
 
         # Each round at least one concurrent writer lands, and the limit's worth of failures
         # locks the login: so concurrent failures are each counted, however many race.
@@ -83,12 +84,12 @@ class SignInService:
             login, stored = context.login, context.account
             if login is None or stored is None:
                 check.burn()
-                raise self._refused_at_the_cost_of_a_write(caller.tenant_id)
+                raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
             matched = check.matches(login)
             now = self._clock()
             if login.is_locked(now):
                 # Failures during a lock are not counted, so an attacker cannot lengthen it.
-                raise self._refused_at_the_cost_of_a_write(caller.tenant_id)
+                raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
             if not matched:
                 try:
                     self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
@@ -118,6 +119,6 @@ class SignInService:
             return started.ticket(account)
         raise Unavailable("the login kept changing during sign-in")
 
-    def _refused_at_the_cost_of_a_write(self, tenant_id: int) -> InvalidCredentials:
-        self._store.spend_refused_write(tenant_id)
+    def _refused_at_the_cost_of_a_write(self, tenant_id: int, identifier: str) -> InvalidCredentials:
+        self._store.spend_refused_write(tenant_id, identifier)
         return refused()

@@ -128,12 +128,12 @@ class DynamoStore:
             tenant=items.tenant_from(tenant) if tenant else None,
         )
 
-    def spend_refused_write(self, tenant_id: int) -> None:
+    def spend_refused_write(self, tenant_id: int, normalized: str) -> None:
         try:
             with _unavailable_on_failure():
                 self._db.update_item(
                     TableName=self._table,
-                    Key=items.never_stored_key(tenant_id),
+                    Key=items.never_stored_key(tenant_id, normalized),
                     UpdateExpression="SET #spent = :spent",
                     ConditionExpression="attribute_exists(pk)",
                     ExpressionAttributeNames={"#spent": "spent"},

@@ -11,7 +11,7 @@
 | login identifier| LOGINID#{tenant}#{casefold} | LOGINID          | no              |
 | access token    | ACCESS#{sha256}             | ACCESS           | yes             |
 | refresh token   | REFRESH#{sha256}            | REFRESH          | yes             |
-| (never stored)  | NEVER#{tenant}              | NEVER            | -               |
+| (never stored)  | LOGINID#{tenant}#{casefold} | NEVER            | -               |
 
 Every key is spread by an id or a digest: no write path touches a shared hot item.
 """
@@ -87,9 +87,10 @@ def refresh_key(digest: str) -> Item:
     return key(f"REFRESH#{digest}", "REFRESH")
 
 
-def never_stored_key(tenant_id: int) -> Item:
-    """A key no item ever has: the target of writes whose condition must fail (timing parity)."""
-    return key(f"NEVER#{tenant_id}", "NEVER")
+def never_stored_key(tenant_id: int, normalized: str) -> Item:
+    """A key no item ever has, spread like the identifier it is named after: the target of
+    writes whose condition must fail (timing parity), so a flood of them has no hot key."""
+    return key(f"LOGINID#{tenant_id}#{normalized}", "NEVER")
 
 
 def to_item(item_key: Item, **attributes: Any) -> Item:
