@@ -49,8 +49,9 @@ class InMemoryStore:
     logins: dict[int, NewLogin] = field(default_factory=dict)
     races_to_lose: int = 0
 
-    def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
-        return LoginContext(self.accounts.get(account_id), account_id in self.logins, TENANT)
+    def load_login(self, tenant_id: int, account_id: int) -> LoginContext:
+        written = self.logins.get(account_id)
+        return LoginContext(self.accounts.get(account_id), written.login if written else None, TENANT)
 
     def get_tenant(self, tenant_id: int) -> Tenant | None:
         return TENANT
@@ -194,10 +195,10 @@ class FakeAccountStore:
     def get_account(self, tenant_id: int, account_id: int) -> StoredAccount | None:
         return self.accounts.get((tenant_id, account_id))
 
-    def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
+    def load_login(self, tenant_id: int, account_id: int) -> LoginContext:
         return LoginContext(
             account=self.accounts.get((tenant_id, account_id)),
-            has_login=(tenant_id, account_id) in self.logins,
+            login=self.logins.get((tenant_id, account_id)),
             tenant=self.tenants.get(tenant_id),
         )
 

@@ -9,7 +9,7 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, Forbidden, InvalidCredentials, InvalidParameter, NotFound, Unavailable
 from .passwords import PasswordHasher, check_password_policy
 from .ports import SessionStore
-from .records import Login, SignInContext, StoredAccount, account_in_step
+from .records import Login, LoginContext, StoredAccount, account_in_step
 from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
@@ -82,14 +82,14 @@ class CredentialService:
         while True:
             attempt += 1
             tenant, stored, login = _login_of(
-                self._store.load_sign_in(caller.tenant_id, account_id), account_id
+                self._store.load_login(caller.tenant_id, account_id), account_id
             )
             if attempt > tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS:
                 raise Unavailable("the login kept changing")
             yield tenant, stored, login
 
     def login_state(self, caller: Caller, account_id: int) -> LoginState:
-        tenant, _, login = _login_of(self._store.load_sign_in(caller.tenant_id, account_id), account_id)
+        tenant, _, login = _login_of(self._store.load_login(caller.tenant_id, account_id), account_id)
         return login_state(login, tenant.sign_in_policy, self._clock())
 
 
@@ -110,7 +110,7 @@ def login_state(login: Login, policy: SignInPolicy, now: datetime) -> LoginState
     )
 
 
-def _login_of(context: SignInContext, account_id: int) -> tuple[Tenant, StoredAccount, Login]:
+def _login_of(context: LoginContext, account_id: int) -> tuple[Tenant, StoredAccount, Login]:
     if context.account is None:
         raise NotFound(f"Account {account_id} was not found.", field="accountId")
     if context.login is None:

@@ -68,7 +68,7 @@ class LoginService:
         hashed: _Credential | None = None
         for _ in range(_WRITE_ATTEMPTS):
             tenant, stored = _writable(
-                self._store.load_for_login(caller.tenant_id, account_id), account_id, site_id
+                self._store.load_login(caller.tenant_id, account_id), account_id, site_id
             )
             lifetimes = _lifetimes(tenant, request.info)
             login_email = request.email or stored.account.email_address
@@ -206,7 +206,7 @@ def _writable(context: LoginContext, account_id: int, site_id: int | None) -> tu
     if context.account is None:
         raise NotFound(f"Account {account_id} was not found.", field="accountId")
     tenant = usable_tenant(context.tenant, site_id)
-    if context.has_login:
+    if context.login is not None:
         raise Conflict(f"Account {account_id} already has a login.", field="accountId")
     return tenant, context.account
 

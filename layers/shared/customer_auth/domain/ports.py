@@ -14,7 +14,6 @@ from .records import (
     RefreshToken,
     Session,
     SessionContext,
-    SignInContext,
     StoredAccount,
 )
 from .tenants import Tenant
@@ -26,8 +25,8 @@ class AccountStore(Protocol):
 
     def get_account(self, tenant_id: int, account_id: int) -> StoredAccount | None: ...
 
-    def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
-        """The account, whether it has a login, and its tenant, in one read."""
+    def load_login(self, tenant_id: int, account_id: int) -> LoginContext:
+        """The account, its login and its tenant, in one read."""
 
     def create_login(self, new_login: NewLogin) -> None:
         """Write a login with its account update, identifiers and first session atomically.
@@ -62,7 +61,7 @@ class SessionStore(Protocol):
     def identify(self, tenant_id: int, normalized: str) -> tuple[int | None, Tenant | None]:
         """The account whose login has this normalized username or email, and the tenant."""
 
-    def load_sign_in(self, tenant_id: int, account_id: int) -> SignInContext: ...
+    def load_login(self, tenant_id: int, account_id: int) -> LoginContext: ...
 
     def spend_refused_write(self, tenant_id: int, normalized: str) -> None:
         """A conditional write that cannot succeed: it costs what recording a failed sign-in

@@ -221,15 +221,6 @@ class SessionContext:
 
 
 @dataclass(frozen=True, slots=True)
-class SignInContext:
-    """What sign-in, password changes and lock changes read: the account, its login, the tenant."""
-
-    account: StoredAccount | None
-    login: Login | None
-    tenant: Tenant | None
-
-
-@dataclass(frozen=True, slots=True)
 class AppClient:
     client_id: str
     name: str
@@ -262,8 +253,9 @@ class NewLogin:
 
 @dataclass(frozen=True, slots=True)
 class LoginContext:
-    """What Create-Login reads before it writes."""
+    """An account, its login and its tenant, read together: what Create-Login, sign-in, password
+    changes and lock changes decide on."""
 
     account: StoredAccount | None
-    has_login: bool
+    login: Login | None
     tenant: Tenant | None

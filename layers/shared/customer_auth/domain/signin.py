@@ -73,14 +73,14 @@ class SignInService:
         if account_id is None or info.account_id not in (None, account_id):
             # An unknown user costs what a wrong password costs: the same reads, a hash
             # verification and a write (one that cannot succeed), so timing tells them not apart.
-            self._store.load_sign_in(caller.tenant_id, _NO_ACCOUNT)
+            self._store.load_login(caller.tenant_id, _NO_ACCOUNT)
             check.burn()
             raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
 
         # Each round at least one concurrent writer lands, and the limit's worth of failures
         # locks the login: so concurrent failures are each counted, however many race.
         for _ in range(tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS):
-            context = self._store.load_sign_in(caller.tenant_id, account_id)
+            context = self._store.load_login(caller.tenant_id, account_id)
             login, stored = context.login, context.account
             if login is None or stored is None:
                 check.burn()

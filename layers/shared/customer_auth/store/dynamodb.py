@@ -17,7 +17,6 @@ from ..domain.records import (
     RefreshToken,
     Session,
     SessionContext,
-    SignInContext,
     StoredAccount,
 )
 from ..domain.tenants import Tenant
@@ -60,16 +59,15 @@ class DynamoStore:
             ).get("Item")
         return items.stored_account_from(found) if found else None
 
-    def load_for_login(self, tenant_id: int, account_id: int) -> LoginContext:
+    def load_login(self, tenant_id: int, account_id: int) -> LoginContext:
         account_key = items.account_key(tenant_id, account_id)
         login_key = items.login_key(tenant_id, account_id)
         tenant_key = items.tenant_key(tenant_id)
         found = self._batch_get([account_key, login_key, tenant_key])
-        account = found.get(_key_id(account_key))
-        tenant = found.get(_key_id(tenant_key))
+        account, login, tenant = (found.get(_key_id(k)) for k in (account_key, login_key, tenant_key))
         return LoginContext(
             account=items.stored_account_from(account) if account else None,
-            has_login=_key_id(login_key) in found,
+            login=items.login_from(login) if login else None,
             tenant=items.tenant_from(tenant) if tenant else None,
         )
 
@@ -114,18 +112,6 @@ class DynamoStore:
         return (
             items.identifier_account_id(identifier) if identifier else None,
             items.tenant_from(tenant) if tenant else None,
-        )
-
-    def load_sign_in(self, tenant_id: int, account_id: int) -> SignInContext:
-        account_key = items.account_key(tenant_id, account_id)
-        login_key = items.login_key(tenant_id, account_id)
-        tenant_key = items.tenant_key(tenant_id)
-        found = self._batch_get([account_key, login_key, tenant_key])
-        account, login, tenant = (found.get(_key_id(k)) for k in (account_key, login_key, tenant_key))
-        return SignInContext(
-            account=items.stored_account_from(account) if account else None,
-            login=items.login_from(login) if login else None,
-            tenant=items.tenant_from(tenant) if tenant else None,
         )
 
     def spend_refused_write(self, tenant_id: int, normalized: str) -> None:
