@@ -13,8 +13,6 @@ from .records import Login, LoginContext, StoredAccount, account_in_step
 from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
-_WRITE_ATTEMPTS = 3
-
 
 class CredentialService:
     def __init__(self, store: SessionStore, hasher: PasswordHasher, clock: Clock) -> None:
@@ -75,16 +73,15 @@ class CredentialService:
             return
 
     def _fresh_reads(self, caller: Caller, account_id: int) -> Iterator[tuple[Tenant, StoredAccount, Login]]:
-        """The login read afresh for each write attempt. Concurrent failed sign-ins can each win a
-        round, but the tenant's limit of them locks the login, so that many rounds plus a few
-        always suffice; beyond them the service is unavailable."""
+        """The login read afresh for each write attempt, as many times as racing failed sign-ins
+        can force (``SignInPolicy.login_write_rounds``); beyond that the service is unavailable."""
         attempt = 0
         while True:
             attempt += 1
             tenant, stored, login = _login_of(
                 self._store.load_login(caller.tenant_id, account_id), account_id
             )
-            if attempt > tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS:
+            if attempt > tenant.sign_in_policy.login_write_rounds():
                 raise Unavailable("the login kept changing")
             yield tenant, stored, login
 

@@ -11,7 +11,6 @@ from .records import Login, account_in_step, normalize_identifier
 from .sessions import SessionGrant, SessionStarter
 from .tenants import usable_tenant
 
-_WRITE_ATTEMPTS = 3
 _NO_ACCOUNT = 0
 """Account ids start at 1: reading this one costs what reading a real one does, and finds nothing."""
 
@@ -77,9 +76,7 @@ class SignInService:
             check.burn()
             raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
 
-        # Each round at least one concurrent writer lands, and the limit's worth of failures
-        # locks the login: so concurrent failures are each counted, however many race.
-        for _ in range(tenant.sign_in_policy.max_failed_attempts + _WRITE_ATTEMPTS):
+        for _ in range(tenant.sign_in_policy.login_write_rounds()):
             context = self._store.load_login(caller.tenant_id, account_id)
             login, stored = context.login, context.account
             if login is None or stored is None:

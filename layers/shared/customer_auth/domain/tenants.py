@@ -86,6 +86,12 @@ class SignInPolicy:
         if not 0 <= self.refresh_grace_seconds <= 60:
             raise InvalidParameter("refreshGraceSeconds must be 0..60.", field="refreshGraceSeconds")
 
+    def login_write_rounds(self) -> int:
+        """How many fresh reads a write to a login may need. Concurrent failed sign-ins can each
+        win a round, but this many of them lock the login, after which they stop writing; three
+        more rounds cover everyone else."""
+        return self.max_failed_attempts + 3
+
     def lockout_for(self, previous_locks: int) -> int:
         """Minutes of the next lock after ``previous_locks`` locks without a successful sign-in."""
         return min(self.lockout_minutes << min(previous_locks, 20), self.max_lockout_minutes)
