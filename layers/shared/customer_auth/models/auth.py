@@ -13,58 +13,50 @@ Secret = Annotated[str, StringConstraints(strict=True, max_length=512)]
 Minutes = Annotated[StrictInt, Field(gt=0, le=10_000_000)]
 
 
-class CustomerLoginInfo(WireModel):
+class SessionRequest(WireModel):
+    """What every call that starts a session may ask for: lifetimes, and the device and region."""
+
+    auth_ticket_ttl_minutes: Minutes | None = None
+    refresh_token_ttl_minutes: Minutes | None = None
+    fingerprint: Name | None = None
+    region: Name | None = None
+
+
+class NewCredential(SessionRequest):
+    """A new login's credential: a password, or a hash imported from another system."""
+
+    password: Password | None = Field(default=None, repr=False)
+    external_password: ExternalHash | None = Field(default=None, repr=False)
+    is_import: StrictBool | None = None
+
+
+class CustomerLoginInfo(NewCredential):
     """Body of Create-Login (Kibo's ``CustomerLoginInfo`` with its four newer fields)."""
 
     email_address: Name | None = None
     username: Name | None = None
-    password: Password | None = Field(default=None, repr=False)
-    external_password: ExternalHash | None = Field(default=None, repr=False)
-    is_import: StrictBool | None = None
-    auth_ticket_ttl_minutes: Minutes | None = None
-    refresh_token_ttl_minutes: Minutes | None = None
-    fingerprint: Name | None = None
-    region: Name | None = None
 
 
-class CustomerAccountAndAuthInfo(WireModel):
+class CustomerAccountAndAuthInfo(NewCredential):
     """Body of Add-Account-And-Login: a new account and its login's credential."""
 
     account: CustomerAccount | None = None
-    password: Password | None = Field(default=None, repr=False)
-    external_password: ExternalHash | None = Field(default=None, repr=False)
-    is_import: StrictBool | None = None
-    auth_ticket_ttl_minutes: Minutes | None = None
-    refresh_token_ttl_minutes: Minutes | None = None
-    fingerprint: Name | None = None
-    region: Name | None = None
 
     def login_info(self) -> CustomerLoginInfo:
         """The login part, as Create-Login would receive it for the account's email and userName."""
         account = self.account or CustomerAccount()
+        credential = {name: getattr(self, name) for name in NewCredential.model_fields}
         return CustomerLoginInfo(
-            email_address=account.email_address,
-            username=account.user_name,
-            password=self.password,
-            external_password=self.external_password,
-            is_import=self.is_import,
-            auth_ticket_ttl_minutes=self.auth_ticket_ttl_minutes,
-            refresh_token_ttl_minutes=self.refresh_token_ttl_minutes,
-            fingerprint=self.fingerprint,
-            region=self.region,
+            email_address=account.email_address, username=account.user_name, **credential
         )
 
 
-class CustomerUserAuthInfo(WireModel):
+class CustomerUserAuthInfo(SessionRequest):
     """Body of sign-in: the username (or email) and password, and the requested lifetimes."""
 
     username: Name | None = None
     password: Password | None = Field(default=None, repr=False)
     account_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
-    auth_ticket_ttl_minutes: Minutes | None = None
-    refresh_token_ttl_minutes: Minutes | None = None
-    fingerprint: Name | None = None
-    region: Name | None = None
 
 
 class CustomerPasswordInfo(WireModel):
