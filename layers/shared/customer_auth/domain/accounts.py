@@ -13,7 +13,8 @@ from .ports import AccountStore
 MAX_ACCOUNT_ID = 2**31 - 1
 """Kibo's account ids are int32; SDKs in typed languages hold them as such."""
 
-_ID_ATTEMPTS = 8
+ID_ATTEMPTS = 8
+"""Random account ids to draw before giving up: a collision is (accounts / 2^31) likely."""
 
 MAX_ACCOUNT_DOCUMENT_BYTES = 100_000
 """Keeps a stored account far below DynamoDB's 400 KB item limit, whatever the field limits allow."""
@@ -78,7 +79,7 @@ class AccountService:
         """Create an account from the client's fields; the server owns ids, login and audit fields."""
         check_new_account(requested)
         now = self._clock()
-        for _ in range(_ID_ATTEMPTS):
+        for _ in range(ID_ATTEMPTS):
             account = new_account(caller, requested, random_account_id(), now)
             if self._store.insert_account(caller.tenant_id, account):
                 return account

@@ -6,7 +6,7 @@ from datetime import datetime
 from ..models.account import CustomerAccount
 from ..models.auth import CustomerAccountAndAuthInfo, CustomerAuthTicket, CustomerLoginInfo
 from ..tokens.opaque import new_id
-from .accounts import check_new_account, new_account, random_account_id
+from .accounts import ID_ATTEMPTS, check_new_account, new_account, random_account_id
 from .behaviors import Behavior
 from .caller import Caller
 from .clock import Clock
@@ -26,7 +26,6 @@ from .sessions import SessionGrant, SessionStarter, StartedSession, fingerprint_
 from .tenants import Tenant, usable_tenant
 
 _WRITE_ATTEMPTS = 3
-_ID_ATTEMPTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +104,7 @@ class LoginService:
         tenant = usable_tenant(self._tenants.get_tenant(caller.tenant_id), site_id)
         lifetimes = _lifetimes(tenant, request.info)
         hashed = self._hashed(request.credential, tenant, [request.email, request.username])
-        for _ in range(_ID_ATTEMPTS):
+        for _ in range(ID_ATTEMPTS):
             now = self._clock()
             account = new_account(caller, info.account, random_account_id(), now)
             login, account_after, started = self._new_login(

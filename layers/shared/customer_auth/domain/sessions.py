@@ -129,7 +129,7 @@ class SessionStarter:
             username=username,
             client_id=session.client_id,
             access_minutes=session.access_minutes,
-            refresh_minutes=0,
+            refresh_minutes=(session.refresh_expires_at - session.created_at) // timedelta(minutes=1),
             generation=session.generation,
         )
         locator = SessionLocator(session.tenant_id, session.account_id, session.sid)

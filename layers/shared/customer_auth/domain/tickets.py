@@ -65,20 +65,20 @@ class TicketService:
         self, caller: Caller, refresh_token: str | None, account_id: int | None
     ) -> CustomerAuthTicket:
         """The family's next tokens (or, to the immediate parent in the grace window, the same)."""
-        locator, digest = _presented(caller, refresh_token, account_id)
+        token, locator, digest = _presented(caller, refresh_token, account_id)
         for _ in range(_ATTEMPTS):
             now = self._clock()
             family = self._family(locator, digest, now)
             session = family.session
             if session.head_digest == digest:
-                rotated = self._sessions.rotate(session, str(refresh_token), family.login.username, now)
+                rotated = self._sessions.rotate(session, token, family.login.username, now)
                 try:
                     self._store.rotate_session(session, rotated.session, rotated.refresh_record, family.login)
                 except ConcurrentUpdate:
                     continue  # another refresh with this token won: re-read to hand back its child
                 return rotated.ticket(family.account.account)
             if _in_grace(family, digest, now):
-                tokens = IssuedTokens.unsealed(str(refresh_token), session)
+                tokens = IssuedTokens.unsealed(token, session)
                 if tokens is not None:
                     return tokens.ticket(family.account.account, session.user_id)
             raise self._revoked_for_reuse(session)
@@ -86,7 +86,7 @@ class TicketService:
 
     def log_out(self, caller: Caller, refresh_token: str | None, scope: LogoutScope) -> None:
         """End the token's session (``local``) or every session of its login (``global``)."""
-        locator, digest = _presented(caller, refresh_token, None)
+        _, locator, digest = _presented(caller, refresh_token, None)
         for _ in range(_ATTEMPTS):
             now = self._clock()
             family = self._family(locator, digest, now)
@@ -152,7 +152,8 @@ class TicketService:
         return RefreshTokenReused("The refresh token is not valid.")
 
 
-def _presented(caller: Caller, token: str | None, account_id: int | None) -> tuple[SessionLocator, str]:
+def _presented(caller: Caller, token: str | None, account_id: int | None) -> tuple[str, SessionLocator, str]:
+    """The presented refresh token, its locator and digest; 400 when absent, 401 when foreign."""
     if not token:
         raise InvalidParameter("refreshToken is required.", field="refreshToken")
     locator = session_locator(token)
@@ -160,7 +161,7 @@ def _presented(caller: Caller, token: str | None, account_id: int | None) -> tup
         raise invalid_token()
     if account_id is not None and account_id != locator.account_id:
         raise invalid_token()
-    return locator, token_digest(token)
+    return token, locator, token_digest(token)
 
 
 def _in_grace(family: _Family, digest: str, now: datetime) -> bool:
