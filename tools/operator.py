@@ -22,7 +22,8 @@ import boto3
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.domain.errors import DomainError
 from customer_auth.domain.provisioning import create_client, provision_tenant
-from customer_auth.domain.tenants import SignInPolicy, Site, Tenant, TokenPolicy
+from customer_auth.domain.tenants import Site, Tenant
+from customer_auth.store import items
 from customer_auth.store.dynamodb import DynamoStore
 
 DEFAULT_TABLE = "customer-auth-local"
@@ -33,35 +34,15 @@ def store_for(table: str) -> DynamoStore:
 
 
 def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
-    """A tenant from the seed file's JSON shape (the README documents it)."""
-    policy = spec.get("tokenPolicy", {})
-    defaults = TokenPolicy()
-    sign_in = spec.get("signInPolicy", {})
-    sign_in_defaults = SignInPolicy()
+    """A tenant from the seed file's JSON shape (the README documents it); its policies use the
+    stored item's names, and names left out keep their defaults."""
     return Tenant(
         id=int(spec["id"]),
         name=str(spec["name"]),
         domain=spec.get("domain"),
         sites=tuple(Site(int(s["id"]), str(s["name"]), s.get("domain")) for s in spec.get("sites", [])),
-        token_policy=TokenPolicy(
-            access_default_minutes=int(policy.get("accessDefaultMinutes", defaults.access_default_minutes)),
-            access_max_minutes=int(policy.get("accessMaxMinutes", defaults.access_max_minutes)),
-            refresh_default_minutes=int(
-                policy.get("refreshDefaultMinutes", defaults.refresh_default_minutes)
-            ),
-            refresh_max_minutes=int(policy.get("refreshMaxMinutes", defaults.refresh_max_minutes)),
-        ),
-        sign_in_policy=SignInPolicy(
-            max_failed_attempts=int(sign_in.get("maxFailedAttempts", sign_in_defaults.max_failed_attempts)),
-            lockout_minutes=int(sign_in.get("lockoutMinutes", sign_in_defaults.lockout_minutes)),
-            max_lockout_minutes=int(sign_in.get("maxLockoutMinutes", sign_in_defaults.max_lockout_minutes)),
-            refresh_grace_seconds=int(
-                sign_in.get("refreshGraceSeconds", sign_in_defaults.refresh_grace_seconds)
-            ),
-            require_letter_and_digit=bool(
-                sign_in.get("requireLetterAndDigit", sign_in_defaults.require_letter_and_digit)
-            ),
-        ),
+        token_policy=items.token_policy_from(spec.get("tokenPolicy", {})),
+        sign_in_policy=items.sign_in_policy_from(spec.get("signInPolicy", {})),
     )
 
 
@@ -89,6 +70,11 @@ def seed(store: DynamoStore, document: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return created
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options set on the command line (argparse leaves the others ``None``)."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _site(text: str) -> dict[str, Any]:
@@ -146,27 +132,19 @@ def main(argv: list[str] | None = None) -> int:
     store = store_for(args.table)
     try:
         if args.command == "tenant" and args.action == "put":
-            policy = {
-                k: v
-                for k, v in {
-                    "accessDefaultMinutes": args.access_default_minutes,
-                    "accessMaxMinutes": args.access_max_minutes,
-                    "refreshDefaultMinutes": args.refresh_default_minutes,
-                    "refreshMaxMinutes": args.refresh_max_minutes,
-                }.items()
-                if v is not None
-            }
-            sign_in = {
-                k: v
-                for k, v in {
-                    "maxFailedAttempts": args.max_failed_attempts,
-                    "lockoutMinutes": args.lockout_minutes,
-                    "maxLockoutMinutes": args.max_lockout_minutes,
-                    "refreshGraceSeconds": args.refresh_grace_seconds,
-                    "requireLetterAndDigit": args.require_letter_and_digit,
-                }.items()
-                if v is not None
-            }
+            policy = _given(
+                accessDefaultMinutes=args.access_default_minutes,
+                accessMaxMinutes=args.access_max_minutes,
+                refreshDefaultMinutes=args.refresh_default_minutes,
+                refreshMaxMinutes=args.refresh_max_minutes,
+            )
+            sign_in = _given(
+                maxFailedAttempts=args.max_failed_attempts,
+                lockoutMinutes=args.lockout_minutes,
+                maxLockoutMinutes=args.max_lockout_minutes,
+                refreshGraceSeconds=args.refresh_grace_seconds,
+                requireLetterAndDigit=args.require_letter_and_digit,
+            )
             saved = provision_tenant(
                 store,
                 tenant_from_spec(

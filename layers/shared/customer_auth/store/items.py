@@ -123,8 +123,46 @@ def _from_epoch(value: Any) -> datetime:
     return datetime.fromtimestamp(int(value), tz=UTC)
 
 
+_TOKEN_POLICY = {
+    "accessDefaultMinutes": "access_default_minutes",
+    "accessMaxMinutes": "access_max_minutes",
+    "refreshDefaultMinutes": "refresh_default_minutes",
+    "refreshMaxMinutes": "refresh_max_minutes",
+}
+_SIGN_IN_POLICY = {
+    "maxFailedAttempts": "max_failed_attempts",
+    "lockoutMinutes": "lockout_minutes",
+    "maxLockoutMinutes": "max_lockout_minutes",
+    "refreshGraceSeconds": "refresh_grace_seconds",
+    "requireLetterAndDigit": "require_letter_and_digit",
+}
+"""The JSON names of a tenant's policies, shared by the stored item and the operator's seed file."""
+
+
+def policy_json(policy: TokenPolicy | SignInPolicy) -> dict[str, Any]:
+    names = _TOKEN_POLICY if isinstance(policy, TokenPolicy) else _SIGN_IN_POLICY
+    return {name: getattr(policy, attribute) for name, attribute in names.items()}
+
+
+def token_policy_from(data: dict[str, Any]) -> TokenPolicy:
+    """A token policy from its JSON; names left out keep their defaults."""
+    return _policy_from(TokenPolicy, _TOKEN_POLICY, data)
+
+
+def sign_in_policy_from(data: dict[str, Any]) -> SignInPolicy:
+    """A sign-in policy from its JSON; names left out keep their defaults."""
+    return _policy_from(SignInPolicy, _SIGN_IN_POLICY, data)
+
+
+def _policy_from[P: (TokenPolicy, SignInPolicy)](
+    kind: type[P], names: dict[str, str], data: dict[str, Any]
+) -> P:
+    # Each value takes its default's type: DynamoDB numbers arrive as Decimal, seed files as JSON.
+    default = kind()
+    return kind(**{a: type(getattr(default, a))(data[name]) for name, a in names.items() if name in data})
+
+
 def tenant_item(tenant: Tenant) -> Item:
-    policy = tenant.token_policy
     return to_item(
         tenant_key(tenant.id),
         kind="tenant",
@@ -134,47 +172,20 @@ def tenant_item(tenant: Tenant) -> Item:
         sites=[
             {"id": s.id, "name": s.name, **({"domain": s.domain} if s.domain else {})} for s in tenant.sites
         ],
-        tokenPolicy={
-            "accessDefaultMinutes": policy.access_default_minutes,
-            "accessMaxMinutes": policy.access_max_minutes,
-            "refreshDefaultMinutes": policy.refresh_default_minutes,
-            "refreshMaxMinutes": policy.refresh_max_minutes,
-        },
-        signInPolicy={
-            "maxFailedAttempts": tenant.sign_in_policy.max_failed_attempts,
-            "lockoutMinutes": tenant.sign_in_policy.lockout_minutes,
-            "maxLockoutMinutes": tenant.sign_in_policy.max_lockout_minutes,
-            "refreshGraceSeconds": tenant.sign_in_policy.refresh_grace_seconds,
-            "requireLetterAndDigit": tenant.sign_in_policy.require_letter_and_digit,
-        },
+        tokenPolicy=policy_json(tenant.token_policy),
+        signInPolicy=policy_json(tenant.sign_in_policy),
     )
 
 
 def tenant_from(item: Item) -> Tenant:
     data = from_item(item)
-    policy = data["tokenPolicy"]
-    sign_in = data.get("signInPolicy", {})
-    defaults = SignInPolicy()
     return Tenant(
         id=int(data["tenantId"]),
         name=data["name"],
         domain=data.get("domain"),
         sites=tuple(Site(id=int(s["id"]), name=s["name"], domain=s.get("domain")) for s in data["sites"]),
-        token_policy=TokenPolicy(
-            access_default_minutes=int(policy["accessDefaultMinutes"]),
-            access_max_minutes=int(policy["accessMaxMinutes"]),
-            refresh_default_minutes=int(policy["refreshDefaultMinutes"]),
-            refresh_max_minutes=int(policy["refreshMaxMinutes"]),
-        ),
-        sign_in_policy=SignInPolicy(
-            max_failed_attempts=int(sign_in.get("maxFailedAttempts", defaults.max_failed_attempts)),
-            lockout_minutes=int(sign_in.get("lockoutMinutes", defaults.lockout_minutes)),
-            max_lockout_minutes=int(sign_in.get("maxLockoutMinutes", defaults.max_lockout_minutes)),
-            refresh_grace_seconds=int(sign_in.get("refreshGraceSeconds", defaults.refresh_grace_seconds)),
-            require_letter_and_digit=bool(
-                sign_in.get("requireLetterAndDigit", defaults.require_letter_and_digit)
-            ),
-        ),
+        token_policy=token_policy_from(data["tokenPolicy"]),
+        sign_in_policy=sign_in_policy_from(data.get("signInPolicy", {})),
     )
 
 
