@@ -28,4 +28,4 @@ for variable in (
 ):
     os.environ.pop(variable, None)
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.races"]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -132,3 +133,33 @@ def local_server() -> Iterator[LocalServer]:
     server = start_server()
     yield server
     stop_server(server)
+
+
+needs_kibo_sdk = pytest.mark.skipif(
+    not (ROOT / "tests/sdk/node_modules").exists() or shutil.which("node") is None,
+    reason="Kibo's SDK is installed by `make sdk-deps` (needs node and npm)",
+)
+"""For tests that drive the local server with Kibo's JavaScript SDK (tests/sdk)."""
+
+
+def run_sdk_script(server: LocalServer, script: str, **env: str) -> dict[str, Any]:
+    """Run ``tests/sdk/<script>`` with node against ``server`` and return the JSON it prints."""
+    run = subprocess.run(  # noqa: S603
+        [str(shutil.which("node")), script],
+        cwd=ROOT / "tests/sdk",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ["PATH"],
+            "API": server.base,
+            "CLIENT_ID": server.client_id,
+            "CLIENT_SECRET": server.client_secret,
+            "TENANT": str(server.tenant_id),
+            "SITE": str(server.site_id),
+            **env,
+        },
+    )
+    assert run.returncode == 0, run.stderr
+    result: dict[str, Any] = json.loads(run.stdout)
+    return result

@@ -1,19 +1,20 @@
 """End to end over HTTP against `make run`'s server: the README's scripted session and more."""
 
-import json
-import os
-import shutil
-import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import boto3
 import jwt
-import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.e2e.conftest import ROOT, LocalServer, free_port, start_server, stop_server
+from tests.e2e.conftest import (
+    LocalServer,
+    free_port,
+    needs_kibo_sdk,
+    run_sdk_script,
+    start_server,
+    stop_server,
+)
 
 
 def _email() -> str:
@@ -130,32 +131,12 @@ def test_aws_endpoint_url_dynamodb_points_the_server_at_another_dynamodb() -> No
         other.stop()
 
 
-@pytest.mark.skipif(
-    not (ROOT / "tests/sdk/node_modules").exists() or shutil.which("node") is None,
-    reason="Kibo's SDK is installed by `make sdk-deps` (needs node and npm)",
-)
+@needs_kibo_sdk
 def test_kibo_rest_sdk_add_login_to_existing_customer_works_against_the_local_server(
     local_server: LocalServer,
 ) -> None:
     email = _email()
-    run = subprocess.run(  # noqa: S603
-        [str(shutil.which("node")), "create_login.js"],
-        cwd=Path(ROOT / "tests/sdk"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            "PATH": os.environ["PATH"],
-            "API": local_server.base,
-            "CLIENT_ID": local_server.client_id,
-            "CLIENT_SECRET": local_server.client_secret,
-            "TENANT": str(local_server.tenant_id),
-            "SITE": str(local_server.site_id),
-            "EMAIL": email,
-        },
-    )
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout)
+    result = run_sdk_script(local_server, "create_login.js", EMAIL=email)
     ticket = result["ticket"]
     assert result["appTicket"]["token_type"] == "Bearer"
     assert ticket["customerAccount"]["id"] == result["account"]["id"]

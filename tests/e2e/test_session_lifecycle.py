@@ -1,15 +1,18 @@
 """The issue's session life end to end over HTTP against `make run`'s server, and through Kibo's SDK."""
 
 import json
-import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.conftest import ROOT, SEED, LocalServer, Reply, start_server, stop_server
+from tests.e2e.conftest import (
+    SEED,
+    LocalServer,
+    Reply,
+    needs_kibo_sdk,
+    run_sdk_script,
+    start_server,
+    stop_server,
+)
 
 ACCOUNTS = "/api/commerce/customer/accounts"
 TICKETS = "/api/commerce/customer/authtickets"
@@ -138,32 +141,12 @@ def test_session_life_over_http_refresh_reuse_revokes_the_family_and_global_log_
     assert "scope=global" not in served
 
 
-@pytest.mark.skipif(
-    not (ROOT / "tests/sdk/node_modules").exists() or shutil.which("node") is None,
-    reason="Kibo's SDK is installed by `make sdk-deps` (needs node and npm)",
-)
+@needs_kibo_sdk
 def test_kibo_rest_sdk_signs_up_signs_in_refreshes_and_reads_the_current_account_on_the_local_server(
     local_server: LocalServer,
 ) -> None:
     email = _email()
-    run = subprocess.run(  # noqa: S603
-        [str(shutil.which("node")), "sign_in.js"],
-        cwd=Path(ROOT / "tests/sdk"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            "PATH": os.environ["PATH"],
-            "API": local_server.base,
-            "CLIENT_ID": local_server.client_id,
-            "CLIENT_SECRET": local_server.client_secret,
-            "TENANT": str(local_server.tenant_id),
-            "SITE": str(local_server.site_id),
-            "EMAIL": email,
-        },
-    )
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout)
+    result = run_sdk_script(local_server, "sign_in.js", EMAIL=email)
     created, signed_in, refreshed = result["created"], result["signedIn"], result["refreshed"]
     account_id = created["customerAccount"]["id"]
     assert created["customerAccount"]["emailAddress"] == email

@@ -1,9 +1,7 @@
 """Create-Login is one atomic write (CONTRACT.md §4): races produce one login, failures nothing."""
 
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from customer_auth.domain.caller import Caller
 from customer_auth.domain.errors import Conflict
 from customer_auth.models.auth import CustomerAuthTicket, CustomerLoginInfo
 from tests.support.fixtures import TENANT_ID, World
+from tests.support.races import SerializedClient, race
 
 WORKERS = 8
 PASSWORD = "correct horse battery staple"
@@ -22,42 +21,6 @@ EMAIL = "racer@example.com"
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-class SerializedClient:
-    """The store's DynamoDB client with one call at a time, as DynamoDB serializes transactions.
-
-    moto's in-process backend is not thread-safe; the lock keeps its dictionaries consistent while
-    every handler still reads, decides and writes on its own, so the races stay real.
-    """
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self._lock = threading.Lock()
-        self._writers: threading.Barrier | None = None
-        self.transactions = 0
-
-    def hold_transactions_until(self, parties: int) -> None:
-        """Let no transaction start before ``parties`` are waiting: every read precedes every write."""
-        self._writers = threading.Barrier(parties)
-
-    def transact_write_items(self, **kwargs: Any) -> Any:
-        if self._writers is not None:
-            self._writers.wait(timeout=10)
-        with self._lock:
-            self.transactions += 1
-            return self._client.transact_write_items(**kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._client, name)
-        if not callable(attribute):
-            return attribute
-
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return attribute(*args, **kwargs)
-
-        return locked
-
-
 class FailingTransactions:
     """The store's client whose TransactWriteItems fails with ``error``; everything else is real."""
 
@@ -74,32 +37,8 @@ class FailingTransactions:
         return getattr(self._client, name)
 
 
-@pytest.fixture
-def serialized_dynamodb(world: World, monkeypatch: pytest.MonkeyPatch) -> SerializedClient:
-    store = runtime.store()
-    client = SerializedClient(store._db)
-    monkeypatch.setattr(store, "_db", client)
-    return client
-
-
-# One Lambda environment handles one event at a time, and powertools' resolver relies on it: it
-# keeps the current event in class-level state. So the races run where concurrency is real in
-# production, between environments: each worker calls the Create-Login service (what the handler
-# calls after its checks) against the same store.
 Outcome = CustomerAuthTicket | Conflict
 RACER = Caller("racing-app", TENANT_ID, None, frozenset({Behavior.LOGIN_CREATE.value}))
-
-
-def race(calls: list[Callable[[], Outcome]]) -> list[Outcome]:
-    """Run ``calls`` on ``WORKERS`` threads released together."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Outcome]) -> Outcome:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(run, calls))
 
 
 def create_login_call(account_id: int, body: dict[str, Any]) -> Callable[[], Outcome]:

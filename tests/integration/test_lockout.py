@@ -2,9 +2,7 @@
 that doubles on repeat up to a cap, the operator's Set-Login-Locked, and LoginState."""
 
 import threading
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -19,6 +17,7 @@ from customer_auth.domain.tenants import SignInPolicy
 from customer_auth.models.auth import CustomerAuthTicket, CustomerUserAuthInfo
 from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import TENANT_ID, FrozenClock, HttpResult, World
+from tests.support.races import SerializedClient, race
 
 PASSWORD = "correct horse battery staple"
 WRONG_PASSWORD = "incorrect horse battery staple"
@@ -408,96 +407,8 @@ def test_the_tenants_limit_sets_the_remaining_attempts_and_the_lock(world: World
 
 
 # -- concurrency ------------------------------------------------------------------------------------
-class SerializedClient:
-    """The store's DynamoDB client with one call at a time (moto's backend is not thread-safe);
-    every sign-in still reads, decides and writes on its own, so the races stay real."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self._lock = threading.Lock()
-        self._rounds: list[threading.Barrier] | None = None
-        self._puts = threading.local()
-        self._written: Counter[int] = Counter()
-        self._round_done = threading.Condition()
-        self.writes_last: str | None = None
-        """The name of a racing thread whose write in each round waits for everyone else's."""
-
-    def in_lockstep(self, racers: int) -> None:
-        """The worst interleaving: in every round of writes, each racer still trying has read the
-        login before any of them writes, so exactly one write per round succeeds."""
-        self._rounds = [threading.Barrier(racers - n) for n in range(racers)]
-        self._written.clear()
-
-    def put_item(self, **kwargs: Any) -> Any:
-        return self._in_round(self._client.put_item, kwargs)
-
-    def transact_write_items(self, **kwargs: Any) -> Any:
-        return self._in_round(self._client.transact_write_items, kwargs)
-
-    def _in_round(self, write: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-        attempt = getattr(self._puts, "count", 0)
-        self._await_round()
-        try:
-            with self._lock:
-                return write(**kwargs)
-        finally:
-            if self._racing():
-                with self._round_done:
-                    self._written[attempt] += 1
-                    self._round_done.notify_all()
-
-    def _racing(self) -> bool:
-        return self._rounds is not None and threading.current_thread() is not threading.main_thread()
-
-    def _await_round(self) -> None:
-        """Each racer's n-th write waits until every racer still trying makes its n-th write (the
-        test's own thread, which checks the outcome afterwards, is not a racer)."""
-        if self._rounds is not None and self._racing():
-            attempt = getattr(self._puts, "count", 0)
-            self._puts.count = attempt + 1
-            parties = self._rounds[attempt].parties
-            self._rounds[attempt].wait(timeout=10)
-            if threading.current_thread().name == self.writes_last:
-                with self._round_done:
-                    self._round_done.wait_for(lambda: self._written[attempt] >= parties - 1, timeout=10)
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._client, name)
-        if not callable(attribute):
-            return attribute
-
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return attribute(*args, **kwargs)
-
-        return locked
-
-
-@pytest.fixture
-def serialized_dynamodb(world: World, monkeypatch: pytest.MonkeyPatch) -> SerializedClient:
-    store = runtime.store()
-    client = SerializedClient(store._db)
-    monkeypatch.setattr(store, "_db", client)
-    return client
-
-
-# One Lambda environment handles one event at a time, so the races run where concurrency is real in
-# production, between environments: each worker calls the sign-in service (what the handler calls
-# after its checks) against the same store.
 SIGNER = Caller("racing-app", TENANT_ID, None, frozenset({Behavior.TICKET_CREATE.value}))
 Outcome = CustomerAuthTicket | Exception
-
-
-def race(calls: list[Callable[[], Outcome]]) -> list[Outcome]:
-    """Run ``calls`` on as many threads, released together."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Outcome]) -> Outcome:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def sign_in_call(password: str) -> Callable[[], Outcome]:

@@ -6,7 +6,6 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,9 +18,9 @@ from customer_auth.domain.caller import Caller
 from customer_auth.domain.errors import InvalidToken
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.models.auth import CustomerAuthTicket
-from tests.integration.test_atomicity import SerializedClient
 from tests.support.assertions import ok
 from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World
+from tests.support.races import SerializedClient, race
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "refresh@example.com"
@@ -452,14 +451,11 @@ def test_concurrent_refreshes_through_the_handlers_produce_one_child(
     parent = sign_in(world, app)
     sid = sid_of(parent["refreshToken"])
     before = Counter(item["kind"]["S"] for item in world.scan())
-    barrier = threading.Barrier(RACERS)
 
-    def call(_: int) -> HttpResult:
-        barrier.wait(timeout=10)
+    def call() -> HttpResult:
         return refresh(world, app, parent["refreshToken"])
 
-    with ThreadPoolExecutor(max_workers=RACERS) as pool:
-        results = list(pool.map(call, range(RACERS)))
+    results = race([call] * RACERS)
 
     assert [result.status for result in results] == [200] * RACERS, [r.text for r in results]
     children = {result.json["refreshToken"] for result in results}
@@ -515,17 +511,14 @@ INTERLEAVINGS = ["free-running", "all-reads-before-any-write"]
 def race_refreshes(token: str) -> list[Outcome]:
     """``RACERS`` threads released together, each refreshing ``token`` with the ticket service
     (what the handler calls), as concurrent Lambda environments would."""
-    barrier = threading.Barrier(RACERS)
 
-    def run(_: int) -> Outcome:
-        barrier.wait(timeout=10)
+    def refresh_once() -> Outcome:
         try:
             return runtime.ticket_service().refresh(RACER, token, None)
         except InvalidToken as refused:
             return refused
 
-    with ThreadPoolExecutor(max_workers=RACERS) as pool:
-        return list(pool.map(run, range(RACERS)))
+    return race([refresh_once] * RACERS)
 
 
 def arrange(db: CountingClient, interleaving: str) -> None:
