@@ -191,7 +191,9 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshToken:
+class SessionToken:
+    """A stored opaque shopper token: its digest, the session it names, and when it expires."""
+
     digest: str
     sid: str
     tenant_id: int
@@ -199,13 +201,8 @@ class RefreshToken:
     expires_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class AccessToken:
-    digest: str
-    sid: str
-    tenant_id: int
-    account_id: int
-    expires_at: datetime
+RefreshToken = SessionToken
+AccessToken = SessionToken
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from ..domain.records import (
     Login,
     RefreshToken,
     Session,
+    SessionToken,
     StoredAccount,
 )
 from ..domain.tenants import SignInPolicy, Site, Tenant, TokenPolicy
@@ -387,14 +388,7 @@ def access_item(session: Session) -> Item:
 
 
 def access_from(item: Item) -> AccessToken:
-    data = from_item(item)
-    return AccessToken(
-        digest=data["pk"].removeprefix("ACCESS#"),
-        sid=data["sid"],
-        tenant_id=int(data["tenantId"]),
-        account_id=int(data["accountId"]),
-        expires_at=_from_epoch(data[TTL_ATTRIBUTE]),
-    )
+    return _session_token_from(item, "ACCESS#")
 
 
 def refresh_item(token: RefreshToken) -> Item:
@@ -409,9 +403,13 @@ def refresh_item(token: RefreshToken) -> Item:
 
 
 def refresh_from(item: Item) -> RefreshToken:
+    return _session_token_from(item, "REFRESH#")
+
+
+def _session_token_from(item: Item, prefix: str) -> SessionToken:
     data = from_item(item)
-    return RefreshToken(
-        digest=data["pk"].removeprefix("REFRESH#"),
+    return SessionToken(
+        digest=data["pk"].removeprefix(prefix),
         sid=data["sid"],
         tenant_id=int(data["tenantId"]),
         account_id=int(data["accountId"]),
