@@ -67,8 +67,6 @@ class SessionStore(Protocol):
         """A conditional write that cannot succeed: it costs what recording a failed sign-in
         costs and writes nothing."""
 
-    def get_tenant(self, tenant_id: int) -> Tenant | None: ...
-
     def load_session(
         self,
         locator: SessionLocator,
