@@ -61,7 +61,8 @@ class SessionStore(Protocol):
     def identify(self, tenant_id: int, normalized: str) -> tuple[int | None, Tenant | None]:
         """The account whose login has this normalized username or email, and the tenant."""
 
-    def load_login(self, tenant_id: int, account_id: int) -> LoginContext: ...
+    def load_login(self, tenant_id: int, account_id: int, *, with_tenant: bool = True) -> LoginContext:
+        """The account, its login and (unless the caller has it already) the tenant, in one read."""
 
     def spend_refused_write(self, tenant_id: int, normalized: str) -> None:
         """A conditional write that cannot succeed: it costs what recording a failed sign-in

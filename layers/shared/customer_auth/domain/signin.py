@@ -65,6 +65,7 @@ class SignInService:
             raise InvalidParameter("password is required.", field="password")
         check = PasswordCheck(self._hasher, info.password)
         identifier = normalize_identifier(info.username)
+        # The tenant comes with the identifier; the login's reads below leave it out.
         account_id, tenant = self._store.identify(caller.tenant_id, identifier)
         tenant = usable_tenant(tenant, site_id)
         access_minutes = tenant.token_policy.access_minutes(info.auth_ticket_ttl_minutes)
@@ -72,12 +73,12 @@ class SignInService:
         if account_id is None or info.account_id not in (None, account_id):
             # An unknown user costs what a wrong password costs: the same reads, a hash
             # verification and a write (one that cannot succeed), so timing tells them not apart.
-            self._store.load_login(caller.tenant_id, _NO_ACCOUNT)
+            self._store.load_login(caller.tenant_id, _NO_ACCOUNT, with_tenant=False)
             check.burn()
             raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
 
         for _ in range(tenant.sign_in_policy.login_write_rounds()):
-            context = self._store.load_login(caller.tenant_id, account_id)
+            context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
             login, stored = context.login, context.account
             if login is None or stored is None:
                 check.burn()

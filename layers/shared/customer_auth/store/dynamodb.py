@@ -59,11 +59,11 @@ class DynamoStore:
             ).get("Item")
         return items.stored_account_from(found) if found else None
 
-    def load_login(self, tenant_id: int, account_id: int) -> LoginContext:
+    def load_login(self, tenant_id: int, account_id: int, *, with_tenant: bool = True) -> LoginContext:
         account_key = items.account_key(tenant_id, account_id)
         login_key = items.login_key(tenant_id, account_id)
         tenant_key = items.tenant_key(tenant_id)
-        found = self._batch_get([account_key, login_key, tenant_key])
+        found = self._batch_get([account_key, login_key, *([tenant_key] if with_tenant else [])])
         account, login, tenant = (found.get(_key_id(k)) for k in (account_key, login_key, tenant_key))
         return LoginContext(
             account=items.stored_account_from(account) if account else None,
