@@ -14,6 +14,7 @@ os.environ.update(
         "TOKEN_ISSUER": "https://customer-auth.test",
         "TOKEN_AUDIENCE": "customer-auth",
         "PASSWORD_HASH_PROFILE": "test",
+        "CODE_EVENT_BUS_NAME": "customer-auth-test-2fa-codes",
         "POWERTOOLS_SERVICE_NAME": "customer-auth",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerAuth",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -25,6 +26,7 @@ for variable in (
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "CODE_OUTBOX_FILE",
 ):
     os.environ.pop(variable, None)
 

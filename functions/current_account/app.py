@@ -16,14 +16,13 @@ from customer_auth.api.http import (
     lambda_entry,
     make_resolver,
     tenant_header_of,
+    user_claims,
 )
 from customer_auth.api.params import ResponseFields
 from customer_auth.domain.errors import Unauthenticated
 from customer_auth.models.account import CustomerAccount
 
 app = make_resolver()
-
-USER_CLAIMS_HEADER = "x-vol-user-claims"
 
 
 @app.get(
@@ -38,10 +37,10 @@ USER_CLAIMS_HEADER = "x-vol-user-claims"
 def current_account(response_fields: ResponseFields = None) -> Response[str]:
     headers = app.current_event.headers
     tickets = runtime.ticket_service()
-    user_claims = headers.get(USER_CLAIMS_HEADER, "").strip()
-    if user_claims:
+    access_token = user_claims(headers)
+    if access_token:
         request = authorize(headers, None)
-        account = tickets.current_account(request.caller.tenant_id, user_claims)
+        account = tickets.current_account(request.caller.tenant_id, access_token)
     else:
         token = bearer_token(headers)
         if token is None:

@@ -36,6 +36,13 @@ DYNAMODB_ACTIONS = {
     "ChangePasswordFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "SetLoginLockedFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "LoginStateFunction": {"dynamodb:BatchGetItem"},
+    "TwoFactorRequestFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    "TwoFactorAuthFunction": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    },
     "TenantDataFunction": {"dynamodb:GetItem"},
     "GetAccountFunction": {"dynamodb:GetItem"},
     "CreateLoginFunction": {

@@ -1,11 +1,15 @@
 """The files in events/ drive their functions, so `sam local invoke -e` examples cannot rot."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from customer_auth.api import runtime
+from customer_auth.domain.provisioning import provision_tenant
+from customer_auth.domain.tenants import TwoFactorPolicy
 from tests.support.fixtures import SITE_ID, TENANT_ID, World
 from tools import sam_template
 
@@ -32,10 +36,25 @@ def test_every_function_has_exactly_one_event_file_whose_route_is_its_own() -> N
 # A shopper's tokens in a sample are placeholders for those of a real CustomerAuthTicket.
 SHOPPER_TOKEN_PLACEHOLDERS = {
     "<accessToken of a CustomerAuthTicket>": "accessToken",
+    "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
     "<refreshToken of a CustomerAuthTicket>": "refreshToken",
+    "<userId of a CustomerAuthTicket>": "userId",
+    "<otpCode from the tenant's mailer>": "otpCode",
 }
-NO_CONTENT = {"ChangePasswordFunction", "LogOutFunction", "SetLoginLockedFunction"}
-SHOPPERS_OWN_ACCOUNT = {"SignInFunction", "RefreshFunction", "CurrentAccountFunction"}
+NO_CONTENT = {
+    "ChangePasswordFunction",
+    "LogOutFunction",
+    "SetLoginLockedFunction",
+    "TwoFactorRequestFunction",
+}
+TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
+"""Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
+SHOPPERS_OWN_ACCOUNT = {
+    "SignInFunction",
+    "RefreshFunction",
+    "CurrentAccountFunction",
+    "TwoFactorAuthFunction",
+}
 """Samples answered with the account of the shopper whose tokens or credentials they carry."""
 
 
@@ -54,7 +73,11 @@ def _localised(
             event["pathParameters"][name] = str(value)
             event["rawPath"] = event["rawPath"].replace(old, str(value))
             event["requestContext"]["http"]["path"] = event["rawPath"]
-    tokens = {p: ticket[f] for p, f in SHOPPER_TOKEN_PLACEHOLDERS.items()} if ticket is not None else {}
+    tokens = (
+        {p: str(ticket[f]) for p, f in SHOPPER_TOKEN_PLACEHOLDERS.items() if ticket.get(f)}
+        if ticket is not None
+        else {}
+    )
     for placeholder, real in tokens.items():
         for header, value in headers.items():
             headers[header] = value.replace(placeholder, real)
@@ -79,8 +102,11 @@ def test_event_file_succeeds_against_its_handler(world: World, event_file: Path)
         created = world.create_login(account_id, json.loads(_sample("create_login")["body"]))
         assert created.status == 200, created.text
         ticket = created.json
-    event = _localised(json.loads(event_file.read_text()), world, account_id, ticket)
+    event = json.loads(event_file.read_text())
     route = next(r for r in world.api.router.routes if r.route_key == event["routeKey"])
+    if route.function in TWO_FACTOR:
+        ticket = _waiting_ticket(world, with_code=route.function == "TwoFactorAuthFunction")
+    event = _localised(event, world, account_id, ticket)
 
     response = world.api.router.invoke(route, event)
 
@@ -97,6 +123,32 @@ def test_event_file_succeeds_against_its_handler(world: World, event_file: Path)
         assert body
         if route.function in SHOPPERS_OWN_ACCOUNT:
             assert body.get("customerAccount", body)["id"] == account_id
+
+
+def _waiting_ticket(world: World, *, with_code: bool) -> dict[str, Any]:
+    """The sign-in sample's ticket when the tenant asks for 2FA always (and, ``with_code``, the
+    code the mailer got for it)."""
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    provision_tenant(store, replace(tenant, two_factor_policy=TwoFactorPolicy(always=True)))
+    credentials = json.loads(_sample("sign_in")["body"])
+    signed_in = world.api.call(
+        "POST", "/api/commerce/customer/authtickets", credentials, token=world.app_token()
+    )
+    assert signed_in.status == 200, signed_in.text
+    ticket: dict[str, Any] = signed_in.json
+    assert ticket["requires2FA"] is True
+    if with_code:
+        sent = world.api.call(
+            "POST",
+            "/api/commerce/customer/authtickets/2fa/request",
+            token=world.app_token(),
+            headers={"x-vol-user-claims": ticket["accessToken"]},
+        )
+        assert sent.status == 204, sent.text
+        (ticket["otpCode"],) = world.mailer.codes()
+    return ticket
 
 
 def _sample(name: str) -> dict[str, Any]:

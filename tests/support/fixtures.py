@@ -86,6 +86,7 @@ class World:
     dynamodb: Any
     table_name: str
     clients: dict[str, Client]
+    mailer: "Mailer"
 
     def app_token(self, client: str = "full") -> str:
         credentials = self.clients[client]
@@ -127,6 +128,44 @@ class World:
         return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
 
+class Mailer:
+    """A tenant's mailer as AWS would wire it: a rule on the code bus feeding an SQS queue."""
+
+    def __init__(self, events: Any, sqs: Any) -> None:
+        bus = os.environ["CODE_EVENT_BUS_NAME"]
+        events.create_event_bus(Name=bus)
+        self._sqs = sqs
+        self._queue = sqs.create_queue(QueueName="tenant-mailer")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        events.put_rule(
+            Name="tenant-mailer",
+            EventBusName=bus,
+            EventPattern=json.dumps({"source": ["customer-auth"], "detail-type": ["TwoFactorCodeRequested"]}),
+        )
+        events.put_targets(
+            Rule="tenant-mailer", EventBusName=bus, Targets=[{"Id": "mailer", "Arn": queue_arn}]
+        )
+
+    def events(self) -> list[dict[str, Any]]:
+        """The events delivered since the last call, oldest first."""
+        received: list[dict[str, Any]] = []
+        while True:
+            batch = self._sqs.receive_message(QueueUrl=self._queue, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not batch:
+                return received
+            for message in batch:
+                received.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self._queue, ReceiptHandle=message["ReceiptHandle"])
+
+    def codes(self) -> list[str]:
+        """The codes sent since the last call, oldest first."""
+        return [event["detail"]["otpCode"] for event in self.events()]
+
+
 class FrozenClock:
     """A clock the test moves by hand."""
 
@@ -151,13 +190,16 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
 def aws() -> Iterator[dict[str, Any]]:
     with mock_aws():
         runtime.store.cache_clear()
+        runtime.code_outbox.cache_clear()
         parameters.clear_caches()
         dynamodb = boto3.client("dynamodb")
         secretsmanager = boto3.client("secretsmanager")
         local_env.create_table(dynamodb, os.environ["TABLE_NAME"])
         local_env.create_signing_secret(secretsmanager, os.environ["SIGNING_KEYS_SECRET_ID"])
-        yield {"dynamodb": dynamodb, "secretsmanager": secretsmanager}
+        mailer = Mailer(boto3.client("events"), boto3.client("sqs"))
+        yield {"dynamodb": dynamodb, "secretsmanager": secretsmanager, "mailer": mailer}
         runtime.store.cache_clear()
+        runtime.code_outbox.cache_clear()
         parameters.clear_caches()
 
 
@@ -201,4 +243,10 @@ def world(aws: dict[str, Any]) -> World:
         client, secret = create_client(store, tenant_id=tenant, name=name, behaviors=behaviors)
         clients[name] = Client(client.client_id, secret)
     api = Api(shared_router(), {"x-vol-tenant": str(TENANT_ID), "x-vol-site": str(SITE_ID)})
-    return World(api=api, dynamodb=aws["dynamodb"], table_name=os.environ["TABLE_NAME"], clients=clients)
+    return World(
+        api=api,
+        dynamodb=aws["dynamodb"],
+        table_name=os.environ["TABLE_NAME"],
+        clients=clients,
+        mailer=aws["mailer"],
+    )

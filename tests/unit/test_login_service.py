@@ -1,6 +1,7 @@
 """Create-Login's domain logic on an in-memory store: the ports and adapters seam."""
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -359,12 +360,14 @@ def test_the_login_holds_the_hash_and_the_ticket_holds_tokens_of_the_stored_sess
     assert (claims["tenant_id"], claims["site_id"], claims["client_id"]) == (100, 200, "storefront")
 
 
-def test_the_fingerprint_is_kept_only_as_a_digest_and_the_region_as_given() -> None:
+def test_the_fingerprint_is_kept_only_as_a_digest_keyed_by_the_user_and_the_region_case_folded() -> None:
     store = store_with_guest()
     login_service(store).create_login(STOREFRONT, None, 1, login_info(fingerprint="device-123", region="EU"))
     login = store.logins[(100, 1)]
-    assert login.trusted_fingerprint_digests == (hashlib.sha256(b"device-123").hexdigest(),)
-    assert login.trusted_regions == ("EU",)
+    keyed = hmac.new(login.user_id.encode(), b"device-123", hashlib.sha256).hexdigest()
+    assert login.trusted_fingerprint_digests == (keyed,)
+    assert keyed != hashlib.sha256(b"device-123").hexdigest()
+    assert login.trusted_regions == ("eu",)
     assert "device-123" not in repr(login)
 
 

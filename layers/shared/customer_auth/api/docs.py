@@ -10,6 +10,7 @@ _REFUSALS = {
     403: "FORBIDDEN: a missing behavior, or a tenant or site the caller may not use",
     404: "ITEM_NOT_FOUND: no such account (or login) in the caller's tenant",
     409: "VALIDATION_CONFLICT: the login, email or username exists",
+    429: "TOO_MANY_REQUESTS: asked again too soon (Retry-After says how many seconds to wait)",
     503: "SERVICE_UNAVAILABLE: a dependency failed after retries (Retry-After); nothing was written",
 }
 

@@ -14,6 +14,7 @@ from ..domain.errors import (
     InvalidParameter,
     InvalidToken,
     NotFound,
+    TooManyRequests,
     Unauthenticated,
 )
 
@@ -28,6 +29,7 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
     (Forbidden, 403, "FORBIDDEN"),
     (NotFound, 404, "ITEM_NOT_FOUND"),
     (Conflict, 409, "VALIDATION_CONFLICT"),
+    (TooManyRequests, 429, "TOO_MANY_REQUESTS"),
 ]
 
 
@@ -64,7 +66,8 @@ def error_response(
 def domain_error_response(error: DomainError, correlation_id: str) -> Response[str]:
     for kind, status, code in _STATUS:
         if isinstance(error, kind):
-            return error_response(status, code, error.message, correlation_id, error.field)
+            headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+            return error_response(status, code, error.message, correlation_id, error.field, headers)
     return error_response(400, "MISSING_OR_INVALID_PARAMETER", error.message, correlation_id, error.field)
 
 

@@ -31,6 +31,8 @@ from .observability import logger, metrics, tracer
 from .response_fields import parse_response_fields, project
 
 CORRELATION_HEADER = "x-vol-correlation"
+USER_CLAIMS_HEADER = "x-vol-user-claims"
+"""Where a shopper's opaque ``accessToken`` travels, beside the app's token."""
 _SAFE_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -98,6 +100,11 @@ def _refusal(error: Exception, correlation_id: str) -> Response[str]:
 def bearer_token(headers: dict[str, str]) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def user_claims(headers: dict[str, str]) -> str | None:
+    """The shopper's ``accessToken`` from ``x-vol-user-claims``, if one was sent."""
+    return headers.get(USER_CLAIMS_HEADER, "").strip() or None
 
 
 def authorize(headers: dict[str, str], behavior: Behavior | None) -> RequestContext:

@@ -21,8 +21,10 @@ from .settings import settings
 if TYPE_CHECKING:
     from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
+    from ..domain.ports import CodeOutbox
     from ..domain.signin import SignInService
     from ..domain.tickets import TicketService
+    from ..domain.twofactor import TwoFactorService
     from ..passwords import Argon2idHasher
 
 _BOTO_CONFIG = Config(
@@ -100,6 +102,31 @@ def ticket_service() -> "TicketService":
     from ..domain.tickets import TicketService
 
     return TicketService(store(), SessionStarter(jwt_codec()), now_clock())
+
+
+def two_factor_service() -> "TwoFactorService":
+    """Two-factor codes: no password hashing either."""
+    from ..domain.sessions import SessionStarter
+    from ..domain.twofactor import TwoFactorService
+
+    return TwoFactorService(store(), code_outbox(), SessionStarter(jwt_codec()), now_clock())
+
+
+@cache
+def code_outbox() -> "CodeOutbox":
+    """The local outbox file when one is configured (``make run``), else the EventBridge bus."""
+    from ..outbox import EventBridgeOutbox, FileOutbox
+
+    config = settings()
+    if config.code_outbox_file:
+        from pathlib import Path
+
+        from .observability import logger
+
+        return FileOutbox(Path(config.code_outbox_file), logger)
+    if not config.code_event_bus_name:
+        raise RuntimeError("CODE_EVENT_BUS_NAME (or CODE_OUTBOX_FILE) must be set to deliver 2FA codes")
+    return EventBridgeOutbox(boto3.client("events", config=_BOTO_CONFIG), config.code_event_bus_name)
 
 
 @cache

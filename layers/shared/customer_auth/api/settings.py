@@ -18,6 +18,10 @@ class Settings(BaseModel):
     app_token_ttl_seconds: int = Field(default=3600, gt=0, le=24 * 3600)
     app_refresh_ttl_seconds: int = Field(default=24 * 3600, gt=0, le=30 * 24 * 3600)
     keys_cache_seconds: int = Field(default=300, ge=0)
+    code_event_bus_name: str | None = None
+    """The EventBridge bus two-factor codes are put on, for the tenant's mailer."""
+    code_outbox_file: str | None = None
+    """Instead of the bus, a local file (``make run``): one JSON line per code."""
 
 
 _ENVIRONMENT = {
@@ -29,6 +33,8 @@ _ENVIRONMENT = {
     "app_token_ttl_seconds": "APP_TOKEN_TTL_SECONDS",
     "app_refresh_ttl_seconds": "APP_REFRESH_TTL_SECONDS",
     "keys_cache_seconds": "SIGNING_KEYS_CACHE_SECONDS",
+    "code_event_bus_name": "CODE_EVENT_BUS_NAME",
+    "code_outbox_file": "CODE_OUTBOX_FILE",
 }
 
 

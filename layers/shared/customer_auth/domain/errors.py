@@ -30,6 +30,18 @@ class RefreshTokenReused(InvalidToken):
     """A rotated refresh token presented again: its family has been revoked (401, as any bad token)."""
 
 
+class InvalidCode(InvalidCredentials):
+    """A two-factor code that is wrong, expired, used or out of tries (401, one answer for all)."""
+
+
+class TooManyRequests(DomainError):
+    """The caller must wait ``retry_after`` seconds before asking again (429)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Forbidden(DomainError):
     """The caller is known but may not do this here (403)."""
 

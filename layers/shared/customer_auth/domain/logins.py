@@ -21,8 +21,8 @@ from .errors import (
 from .identity import checked_email, checked_username
 from .passwords import PasswordHasher, check_importable_hash, check_password_policy
 from .ports import AccountStore, TenantStore
-from .records import Login, LoginContext, NewLogin, StoredAccount
-from .sessions import SessionGrant, SessionStarter, StartedSession, fingerprint_digest
+from .records import Device, Login, LoginContext, NewLogin, StoredAccount
+from .sessions import SessionGrant, SessionStarter, StartedSession
 from .tenants import Tenant, usable_tenant
 
 _WRITE_ATTEMPTS = 3
@@ -138,19 +138,18 @@ class LoginService:
         now: datetime,
     ) -> tuple[Login, CustomerAccount, StartedSession]:
         info = request.info
+        user_id = new_id()
         login = Login(
             tenant_id=caller.tenant_id,
             account_id=account.id,
-            user_id=new_id(),
+            user_id=user_id,
             username=request.username,
             email=email,
             password_hash=hashed.secret,
             password_is_external=hashed.is_external,
             created_at=now,
-            trusted_fingerprint_digests=_present(info.fingerprint and fingerprint_digest(info.fingerprint)),
-            trusted_regions=_present(info.region),
             updated_at=now,
-        )
+        ).trusting(Device.of(user_id, info.fingerprint, info.region))
         grant = SessionGrant(
             tenant_id=caller.tenant_id,
             site_id=site_id,
@@ -222,10 +221,6 @@ def _registered(account: CustomerAccount, login: Login, client_id: str, now: dat
             "audit_info": account.audit_info.model_copy(update={"update_by": client_id, "update_date": now}),
         }
     )
-
-
-def _present(value: str | None) -> tuple[str, ...]:
-    return (value,) if value else ()
 
 
 def _requested_credential(info: CustomerLoginInfo) -> _Credential:

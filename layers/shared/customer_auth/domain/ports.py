@@ -1,5 +1,7 @@
 """What the domain needs from storage. The DynamoDB store implements it; tests may fake it."""
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from ..models.account import CustomerAccount
@@ -8,10 +10,12 @@ from .records import (
     AccountChange,
     AppClient,
     AppRefreshToken,
+    CodeChallenge,
     Login,
     LoginContext,
     NewLogin,
     RefreshToken,
+    SecondFactorPassed,
     Session,
     SessionContext,
     StoredAccount,
@@ -75,6 +79,7 @@ class SessionStore(Protocol):
         refresh_digest: str | None = None,
         access_digest: str | None = None,
         with_tenant: bool = True,
+        with_challenge: bool = False,
     ) -> SessionContext: ...
 
     def replace_login(self, before: Login, after: Login, account: AccountChange | None = None) -> None:
@@ -85,11 +90,38 @@ class SessionStore(Protocol):
         before: Login,
         after: Login,
         session: Session,
-        refresh: RefreshToken,
+        refresh: RefreshToken | None,
         account: AccountChange | None = None,
-    ) -> None: ...
+    ) -> None:
+        """A sign-in's login update and new session (no refresh token while it awaits 2FA)."""
 
     def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
         """Move the family's head; ``ConcurrentUpdate`` if it moved or the login's sessions were revoked."""
 
     def end_session(self, session: Session) -> None: ...
+
+    def replace_challenge(self, before: CodeChallenge, after: CodeChallenge | None) -> None:
+        """Write ``after`` (``None``: delete) if the code is still at ``before``'s version; else
+        ``ConcurrentUpdate``."""
+
+    def complete_second_factor(self, passed: SecondFactorPassed) -> None:
+        """All of a correct code's writes, or none (``ConcurrentUpdate``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDelivery:
+    """A two-factor code for the tenant's mailer to send to the shopper."""
+
+    tenant_id: int
+    site_id: int | None
+    account_id: int
+    user_id: str
+    username: str
+    email_address: str | None
+    code: str = field(repr=False)
+    expires_at: datetime
+
+
+class CodeOutbox(Protocol):
+    def deliver(self, delivery: CodeDelivery) -> None:
+        """Hand the code over for delivery; ``Unavailable`` if it could not be."""

@@ -1,10 +1,41 @@
 """What the domain keeps between requests, independent of how the store lays it out."""
 
+import hashlib
+import hmac
+import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..models.account import CustomerAccount
 from .tenants import SignInPolicy, Tenant
+
+TRUSTED_KEPT = 10
+"""Trusted fingerprints (and, separately, regions) a login remembers; the oldest is dropped."""
+
+CODE_LIFE = timedelta(minutes=3)
+CODE_TRIES = 3
+CODE_REQUEST_GAP = timedelta(seconds=30)
+CODE_REQUESTS_PER_HOUR = 5
+
+
+def fingerprint_digest(user_id: str, fingerprint: str) -> str:
+    """A device fingerprint as the login keeps it: keyed by the user, so equal fingerprints of
+    different shoppers are stored differently and the digests cannot be looked up in bulk."""
+    return hmac.new(user_id.encode("utf-8"), fingerprint.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """Where a sign-in comes from, as a login remembers it: the fingerprint only as a digest."""
+
+    fingerprint_digest: str | None
+    region: str | None
+
+    @classmethod
+    def of(cls, user_id: str, fingerprint: str | None, region: str | None) -> "Device":
+        """The device a request names; empty values name nothing."""
+        fingerprint, region = (fingerprint or "").strip(), (region or "").strip().casefold()
+        return cls(fingerprint_digest(user_id, fingerprint) if fingerprint else None, region or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +83,31 @@ class Login:
     last_login_at: datetime | None = None
     password_changed_at: datetime | None = None
     updated_at: datetime | None = None
+    last_2fa_at: datetime | None = None
+
+    def knows_fingerprint(self, device: Device) -> bool:
+        return (
+            device.fingerprint_digest is not None
+            and device.fingerprint_digest in self.trusted_fingerprint_digests
+        )
+
+    def knows_region(self, device: Device) -> bool:
+        return device.region is not None and device.region in self.trusted_regions
+
+    def trusting(self, device: Device) -> "Login":
+        """The device's fingerprint and region trusted as the newest; past ``TRUSTED_KEPT``, the
+        oldest are forgotten."""
+        return replace(
+            self,
+            trusted_fingerprint_digests=_newest_last(
+                self.trusted_fingerprint_digests, device.fingerprint_digest
+            ),
+            trusted_regions=_newest_last(self.trusted_regions, device.region),
+        )
+
+    def after_second_factor(self, device: Device, now: datetime) -> "Login":
+        """A completed two-factor sign-in: the device trusted, the time stamped."""
+        return replace(self.trusting(device), last_2fa_at=now, last_login_at=now)._touched(now)
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_by_operator or (self.locked_until is not None and now < self.locked_until)
@@ -142,6 +198,12 @@ class Login:
         return found
 
 
+def _newest_last(kept: tuple[str, ...], value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return kept
+    return (*(v for v in kept if v != value), value)[-TRUSTED_KEPT:]
+
+
 def account_in_step(stored: StoredAccount, login: Login, now: datetime) -> AccountChange | None:
     """The account's ``isLocked`` and ``hasExternalPassword`` brought in step with its login, if
     they differ: the login is the truth, the account document shows it."""
@@ -156,6 +218,15 @@ def account_in_step(stored: StoredAccount, login: Login, now: datetime) -> Accou
 def normalize_identifier(value: str) -> str:
     """The form in which usernames and emails are unique: trimmed and case-folded."""
     return value.strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitedSecondFactor:
+    """What a session signed in with a password waits for: its device, trusted once the code is
+    given, and the refresh life the full session will get."""
+
+    device: Device
+    refresh_minutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +256,14 @@ class Session:
     sealed_head: str | None = None
     """The head's tokens, encrypted under a key only its parent token yields (never stored)."""
     version: int = 1
+    awaiting: AwaitedSecondFactor | None = None
+    """Set while the session waits for its second factor: then it is good only for the 2FA routes."""
 
     def is_live(self, login: Login, now: datetime) -> bool:
         return self.generation == login.generation and now < self.refresh_expires_at
+
+    def is_complete(self) -> bool:
+        return self.awaiting is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +282,77 @@ AccessToken = SessionToken
 
 
 @dataclass(frozen=True, slots=True)
+class CodeChallenge:
+    """A login's one-time code for two-factor sign-in, and its request history (rate limit).
+
+    One per login: a new code replaces the last. The code is kept only as a digest keyed by the
+    session it was issued to, which alone may use it.
+    """
+
+    tenant_id: int
+    account_id: int
+    sid: str | None = None
+    code_digest: str | None = field(default=None, repr=False)
+    code_expires_at: datetime | None = None
+    tries_left: int = 0
+    requested_at: tuple[datetime, ...] = ()
+    """Code requests in the last hour, oldest first."""
+    version: int = 0
+    """0 while nothing is stored."""
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the item may go: an hour after the last request, when the rate limit forgets it."""
+        return self.requested_at[-1] + timedelta(hours=1) if self.requested_at else None
+
+    def seconds_to_wait(self, now: datetime) -> int:
+        """How long before another code may be requested: one per 30 s, five per hour."""
+        recent = self._recent(now)
+        if recent and now < recent[-1] + CODE_REQUEST_GAP:
+            return math.ceil((recent[-1] + CODE_REQUEST_GAP - now).total_seconds())
+        if len(recent) >= CODE_REQUESTS_PER_HOUR:
+            return math.ceil((recent[0] + timedelta(hours=1) - now).total_seconds())
+        return 0
+
+    def issued(self, sid: str, code_digest: str, now: datetime) -> "CodeChallenge":
+        return replace(
+            self,
+            sid=sid,
+            code_digest=code_digest,
+            code_expires_at=now + CODE_LIFE,
+            tries_left=CODE_TRIES,
+            requested_at=(*self._recent(now), now),
+            version=self.version + 1,
+        )
+
+    def is_open_to(self, sid: str, now: datetime) -> bool:
+        """Whether the session ``sid`` holds a code that may still be tried."""
+        return (
+            self.code_digest is not None
+            and self.sid == sid
+            and self.code_expires_at is not None
+            and now < self.code_expires_at
+            and self.tries_left > 0
+        )
+
+    def after_wrong_try(self) -> "CodeChallenge":
+        """One try spent; the last one spends the code."""
+        tries_left = self.tries_left - 1
+        return replace(
+            self,
+            tries_left=tries_left,
+            code_digest=self.code_digest if tries_left > 0 else None,
+            version=self.version + 1,
+        )
+
+    def used(self) -> "CodeChallenge":
+        return replace(self, code_digest=None, tries_left=0, version=self.version + 1)
+
+    def _recent(self, now: datetime) -> tuple[datetime, ...]:
+        return tuple(t for t in self.requested_at if now < t + timedelta(hours=1))
+
+
+@dataclass(frozen=True, slots=True)
 class SessionContext:
     """Everything a presented shopper token leads to, read in one round trip."""
 
@@ -215,6 +362,7 @@ class SessionContext:
     tenant: Tenant | None
     refresh_token: RefreshToken | None = None
     access_token: AccessToken | None = None
+    challenge: CodeChallenge | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +394,21 @@ class NewLogin:
     session: Session
     refresh_token: RefreshToken
     identifier_fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorPassed:
+    """Everything a correct code writes in one atomic step: the waiting session replaced by a full
+    one, the code spent, the device trusted, the account's ``last2FaDate`` stamped."""
+
+    waiting: Session
+    challenge_before: CodeChallenge
+    challenge_after: CodeChallenge
+    login_before: Login
+    login_after: Login
+    account: AccountChange
+    session: Session
+    refresh_token: RefreshToken
 
 
 @dataclass(frozen=True, slots=True)

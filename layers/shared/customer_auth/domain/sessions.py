@@ -1,6 +1,5 @@
 """Shopper sessions: the opaque access token, the refresh family and the signed JWT."""
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -9,7 +8,10 @@ from ..models.auth import CustomerAuthTicket
 from ..tokens import sealing
 from ..tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
 from ..tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
-from .records import RefreshToken, Session
+from .records import AwaitedSecondFactor, Device, RefreshToken, Session
+
+WAITING_LIFE = timedelta(minutes=15)
+"""How long a session may wait for its second factor (several codes' worth)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +89,33 @@ class StartedSession:
         return self.tokens.ticket(account, self.session.user_id)
 
 
-def fingerprint_digest(fingerprint: str) -> str:
-    """Device fingerprints are kept only as digests."""
-    return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
+@dataclass(frozen=True, slots=True)
+class WaitingSession:
+    """A session signed in with a password, waiting for its second factor, and its one token."""
+
+    session: Session
+    access_token: str = field(repr=False)
+
+    def ticket(self, account: CustomerAccount) -> CustomerAuthTicket:
+        """The limited ticket: an access token good only for the 2FA routes, no refresh token, no
+        JWT, and of the account only what names it (its details wait for the second factor)."""
+        named = CustomerAccount(
+            id=account.id,
+            user_id=account.user_id,
+            user_name=account.user_name,
+            email_address=account.email_address,
+            is_anonymous=account.is_anonymous,
+        )
+        return CustomerAuthTicket(
+            customer_account=named,
+            access_token=self.access_token,
+            access_token_expiration=self.session.access_expires_at,
+            refresh_token=None,
+            refresh_token_expiration=None,
+            user_id=self.session.user_id,
+            jwt_access_token=None,
+            requires_2fa=True,
+        )
 
 
 class SessionStarter:
@@ -118,6 +144,28 @@ class SessionStarter:
             head_digest=token_digest(tokens.refresh_token),
         )
         return StartedSession(session, self._refresh_record(session), tokens)
+
+    def start_waiting(self, grant: SessionGrant, device: Device, now: datetime) -> WaitingSession:
+        """A session that waits for its second factor: one access token, no refresh token."""
+        locator = SessionLocator(grant.tenant_id, grant.account_id, new_id())
+        access_token = new_session_token(locator)
+        expires = now + WAITING_LIFE
+        session = Session(
+            sid=locator.sid,
+            tenant_id=grant.tenant_id,
+            site_id=grant.site_id,
+            account_id=grant.account_id,
+            user_id=grant.user_id,
+            client_id=grant.client_id,
+            created_at=now,
+            access_token_digest=token_digest(access_token),
+            access_expires_at=expires,
+            refresh_expires_at=expires,
+            generation=grant.generation,
+            access_minutes=grant.access_minutes,
+            awaiting=AwaitedSecondFactor(device, grant.refresh_minutes),
+        )
+        return WaitingSession(session, access_token)
 
     def rotate(self, session: Session, parent_token: str, username: str, now: datetime) -> StartedSession:
         """The family's next member: new tokens, the session's head moved, the child sealed."""

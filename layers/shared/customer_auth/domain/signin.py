@@ -1,4 +1,5 @@
-"""Sign-in (CONTRACT.md §7): one answer for every failure, lockout, and transparent re-hashing."""
+"""Sign-in (CONTRACT.md §7): one answer for every failure, lockout, transparent re-hashing, and
+the second factor the tenant's policy asks for."""
 
 from ..models.auth import CustomerAuthTicket, CustomerUserAuthInfo
 from .behaviors import Behavior
@@ -7,9 +8,9 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unavailable
 from .passwords import PasswordHasher
 from .ports import SessionStore
-from .records import Login, account_in_step, normalize_identifier
+from .records import Device, Login, account_in_step, normalize_identifier
 from .sessions import SessionGrant, SessionStarter
-from .tenants import usable_tenant
+from .tenants import TwoFactorPolicy, usable_tenant
 
 _NO_ACCOUNT = 0
 """Account ids start at 1: reading this one costs what reading a real one does, and finds nothing."""
@@ -109,6 +110,14 @@ class SignInService:
                 refresh_minutes=refresh_minutes,
                 generation=after.generation,
             )
+            device = Device.of(login.user_id, info.fingerprint, info.region)
+            if _asks_second_factor(tenant.two_factor_policy, login, device):
+                waiting = self._sessions.start_waiting(grant, device, now)
+                try:
+                    self._store.start_session(login, after, waiting.session, None, change)
+                except ConcurrentUpdate:
+                    continue
+                return waiting.ticket(account)
             started = self._sessions.start(grant, now)
             try:
                 self._store.start_session(login, after, started.session, started.refresh_record, change)
@@ -120,3 +129,9 @@ class SignInService:
     def _refused_at_the_cost_of_a_write(self, tenant_id: int, identifier: str) -> InvalidCredentials:
         self._store.spend_refused_write(tenant_id, identifier)
         return refused()
+
+
+def _asks_second_factor(policy: TwoFactorPolicy, login: Login, device: Device) -> bool:
+    return policy.asks(
+        knows_fingerprint=login.knows_fingerprint(device), knows_region=login.knows_region(device)
+    )

@@ -98,6 +98,25 @@ class SignInPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class TwoFactorPolicy:
+    """When a password is not enough (Kibo's three settings; all off: never). Create-Login and
+    Add-Account-And-Login never ask; they trust the device they are called from."""
+
+    always: bool = False
+    on_new_fingerprint: bool = False
+    """Ask unless the sign-in's fingerprint is one the login trusts (no fingerprint: ask)."""
+    on_new_region: bool = False
+    """Ask unless the sign-in's region is one the login trusts (no region: ask)."""
+
+    def asks(self, *, knows_fingerprint: bool, knows_region: bool) -> bool:
+        return (
+            self.always
+            or (self.on_new_fingerprint and not knows_fingerprint)
+            or (self.on_new_region and not knows_region)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     id: int
     name: str
@@ -112,6 +131,7 @@ class Tenant:
     sites: tuple[Site, ...] = ()
     token_policy: TokenPolicy = field(default_factory=TokenPolicy)
     sign_in_policy: SignInPolicy = field(default_factory=SignInPolicy)
+    two_factor_policy: TwoFactorPolicy = field(default_factory=TwoFactorPolicy)
 
     def has_site(self, site_id: int) -> bool:
         return any(site.id == site_id for site in self.sites)

@@ -178,6 +178,8 @@ def _live_account(context: SessionContext, now: datetime) -> CustomerAccount:
     session, login, account = context.session, context.login, context.account
     if session is None or login is None or account is None or not session.is_live(login, now):
         raise dead_session()
+    if not session.is_complete():
+        raise dead_session()  # waiting for its second factor: good only for the 2FA routes
     return account.account
 
 

@@ -59,6 +59,15 @@ class CustomerUserAuthInfo(SessionRequest):
     account_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
 
 
+class AuthTicket2FAInfo(WireModel):
+    """Body of the two-factor verification: Kibo's ``AuthTicket2FAInfo``."""
+
+    user_id: Name | None = None
+    otp_code: Annotated[str, StringConstraints(strict=True, max_length=64)] | None = Field(
+        default=None, repr=False
+    )
+
+
 class CustomerPasswordInfo(WireModel):
     """Body of Change-Password."""
 

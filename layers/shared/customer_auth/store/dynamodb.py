@@ -11,10 +11,12 @@ from ..domain.records import (
     AccountChange,
     AppClient,
     AppRefreshToken,
+    CodeChallenge,
     Login,
     LoginContext,
     NewLogin,
     RefreshToken,
+    SecondFactorPassed,
     Session,
     SessionContext,
     StoredAccount,
@@ -136,8 +138,10 @@ class DynamoStore:
         refresh_digest: str | None = None,
         access_digest: str | None = None,
         with_tenant: bool = True,
+        with_challenge: bool = False,
     ) -> SessionContext:
-        """A shopper token's session, login, account (and tenant), with the token itself, in one read."""
+        """A shopper token's session, login, account (and tenant, and 2FA code), with the token
+        itself, in one read."""
         t, a = locator.tenant_id, locator.account_id
         keys = {
             "session": items.session_key(t, a, locator.sid),
@@ -150,6 +154,8 @@ class DynamoStore:
             keys["refresh"] = items.refresh_key(refresh_digest)
         if access_digest is not None:
             keys["access"] = items.access_key(access_digest)
+        if with_challenge:
+            keys["challenge"] = items.challenge_key(t, a)
         found = self._batch_get(list(keys.values()))
         got = {name: found.get(_key_id(k)) for name, k in keys.items()}
         return SessionContext(
@@ -159,6 +165,7 @@ class DynamoStore:
             tenant=items.tenant_from(tenant) if (tenant := got.get("tenant")) else None,
             refresh_token=items.refresh_from(refresh) if (refresh := got.get("refresh")) else None,
             access_token=items.access_from(access) if (access := got.get("access")) else None,
+            challenge=items.challenge_from(code) if (code := got.get("challenge")) else None,
         )
 
     def replace_login(self, before: Login, after: Login, account: AccountChange | None = None) -> None:
@@ -182,10 +189,11 @@ class DynamoStore:
         before: Login,
         after: Login,
         session: Session,
-        refresh: RefreshToken,
+        refresh: RefreshToken | None,
         account: AccountChange | None = None,
     ) -> None:
-        """A sign-in: the login's update and the new session, or nothing (``ConcurrentUpdate``)."""
+        """A sign-in: the login's update and the new session, or nothing (``ConcurrentUpdate``).
+        A session waiting for its second factor has no refresh token."""
         transaction = [self._login_replacement(before, after), *self._session_puts(session, refresh)]
         if account is not None:
             transaction.append(self._account_update(account))
@@ -211,6 +219,49 @@ class DynamoStore:
                         "ExpressionAttributeValues": {":generation": {"N": str(login.generation)}},
                     }
                 },
+            ]
+        )
+
+    def replace_challenge(self, before: CodeChallenge, after: CodeChallenge | None) -> None:
+        """Write ``after`` (or, with ``None``, delete the item) if the stored code is still at
+        ``before``'s version (0: none stored); else ``ConcurrentUpdate``."""
+        key = items.challenge_key(before.tenant_id, before.account_id)
+        condition = _version_condition(before.version)
+        try:
+            with _unavailable_on_failure():
+                if after is None:
+                    self._db.delete_item(TableName=self._table, Key=key, **condition)
+                else:
+                    self._db.put_item(TableName=self._table, Item=items.challenge_item(after), **condition)
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate() from None
+            raise
+
+    def complete_second_factor(self, passed: SecondFactorPassed) -> None:
+        """The waiting session replaced by a full one, the code spent, the login and account
+        updated: all or nothing (``ConcurrentUpdate``)."""
+        waiting = passed.waiting
+        challenge_put: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table,
+                "Item": items.challenge_item(passed.challenge_after),
+                **_version_condition(passed.challenge_before.version),  # type: ignore[typeddict-item]
+            }
+        }
+        self._concurrent_unless_written(
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": items.session_key(waiting.tenant_id, waiting.account_id, waiting.sid),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                challenge_put,
+                self._login_replacement(passed.login_before, passed.login_after),
+                self._account_update(passed.account),
+                *self._session_puts(passed.session, passed.refresh_token),
             ]
         )
 
@@ -326,11 +377,13 @@ class DynamoStore:
             }
         }
 
-    def _session_puts(self, session: Session, refresh: RefreshToken) -> "list[TransactWriteItemTypeDef]":
+    def _session_puts(
+        self, session: Session, refresh: RefreshToken | None
+    ) -> "list[TransactWriteItemTypeDef]":
         return [
             self._put(items.session_item(session), _NOT_EXISTS),
             self._put(items.access_item(session), _NOT_EXISTS),
-            self._put(items.refresh_item(refresh), _NOT_EXISTS),
+            *([self._put(items.refresh_item(refresh), _NOT_EXISTS)] if refresh is not None else []),
         ]
 
     def _put(self, item: items.Item, condition: str) -> "TransactWriteItemTypeDef":
@@ -352,6 +405,18 @@ class DynamoStore:
             if not pending:
                 return found
         raise Unavailable("DynamoDB left keys unprocessed after retries")
+
+
+def _version_condition(expected: int) -> dict[str, Any]:
+    """The condition that an item is at version ``expected`` (0: that it does not exist), as the
+    keyword arguments of a write."""
+    if expected == 0:
+        return {"ConditionExpression": _NOT_EXISTS}
+    return {
+        "ConditionExpression": "#version = :expected",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+    }
 
 
 def _key_id(item: items.Item) -> tuple[str, str]:

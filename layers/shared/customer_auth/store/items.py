@@ -8,6 +8,7 @@
 | account         | ACCOUNT#{tenant}#{account}  | ACCOUNT          | no              |
 | login           | ACCOUNT#{tenant}#{account}  | LOGIN            | no              |
 | session         | ACCOUNT#{tenant}#{account}  | SESSION#{sid}    | yes             |
+| 2FA code        | ACCOUNT#{tenant}#{account}  | CODE             | yes             |
 | login identifier| LOGINID#{tenant}#{casefold} | LOGINID          | no              |
 | access token    | ACCESS#{sha256}             | ACCESS           | yes             |
 | refresh token   | REFRESH#{sha256}            | REFRESH          | yes             |
@@ -26,13 +27,16 @@ from ..domain.records import (
     AccessToken,
     AppClient,
     AppRefreshToken,
+    AwaitedSecondFactor,
+    CodeChallenge,
+    Device,
     Login,
     RefreshToken,
     Session,
     SessionToken,
     StoredAccount,
 )
-from ..domain.tenants import SignInPolicy, Site, Tenant, TokenPolicy
+from ..domain.tenants import SignInPolicy, Site, Tenant, TokenPolicy, TwoFactorPolicy
 from ..models.account import CustomerAccount
 
 Item = dict[str, Any]
@@ -78,6 +82,10 @@ def identifier_key(tenant_id: int, normalized: str) -> Item:
 
 def session_key(tenant_id: int, account_id: int, sid: str) -> Item:
     return key(account_pk(tenant_id, account_id), f"SESSION#{sid}")
+
+
+def challenge_key(tenant_id: int, account_id: int) -> Item:
+    return key(account_pk(tenant_id, account_id), "CODE")
 
 
 def access_key(digest: str) -> Item:
@@ -137,12 +145,23 @@ _SIGN_IN_POLICY = {
     "refreshGraceSeconds": "refresh_grace_seconds",
     "requireLetterAndDigit": "require_letter_and_digit",
 }
+_TWO_FACTOR_POLICY = {
+    "always": "always",
+    "onNewFingerprint": "on_new_fingerprint",
+    "onNewRegion": "on_new_region",
+}
 """The JSON names of a tenant's policies, shared by the stored item and the operator's seed file."""
 
+Policy = TokenPolicy | SignInPolicy | TwoFactorPolicy
+_POLICY_NAMES: dict[type[Policy], dict[str, str]] = {
+    TokenPolicy: _TOKEN_POLICY,
+    SignInPolicy: _SIGN_IN_POLICY,
+    TwoFactorPolicy: _TWO_FACTOR_POLICY,
+}
 
-def policy_json(policy: TokenPolicy | SignInPolicy) -> dict[str, Any]:
-    names = _TOKEN_POLICY if isinstance(policy, TokenPolicy) else _SIGN_IN_POLICY
-    return {name: getattr(policy, attribute) for name, attribute in names.items()}
+
+def policy_json(policy: Policy) -> dict[str, Any]:
+    return {name: getattr(policy, attribute) for name, attribute in _POLICY_NAMES[type(policy)].items()}
 
 
 def token_policy_from(data: dict[str, Any]) -> TokenPolicy:
@@ -155,7 +174,12 @@ def sign_in_policy_from(data: dict[str, Any]) -> SignInPolicy:
     return _policy_from(SignInPolicy, _SIGN_IN_POLICY, data)
 
 
-def _policy_from[P: (TokenPolicy, SignInPolicy)](
+def two_factor_policy_from(data: dict[str, Any]) -> TwoFactorPolicy:
+    """A two-factor policy from its JSON; names left out are off."""
+    return _policy_from(TwoFactorPolicy, _TWO_FACTOR_POLICY, data)
+
+
+def _policy_from[P: (TokenPolicy, SignInPolicy, TwoFactorPolicy)](
     kind: type[P], names: dict[str, str], data: dict[str, Any]
 ) -> P:
     # Each value takes its default's type: DynamoDB numbers arrive as Decimal, seed files as JSON.
@@ -175,6 +199,7 @@ def tenant_item(tenant: Tenant) -> Item:
         ],
         tokenPolicy=policy_json(tenant.token_policy),
         signInPolicy=policy_json(tenant.sign_in_policy),
+        twoFactorPolicy=policy_json(tenant.two_factor_policy),
     )
 
 
@@ -187,6 +212,7 @@ def tenant_from(item: Item) -> Tenant:
         sites=tuple(Site(id=int(s["id"]), name=s["name"], domain=s.get("domain")) for s in data["sites"]),
         token_policy=token_policy_from(data["tokenPolicy"]),
         sign_in_policy=sign_in_policy_from(data.get("signInPolicy", {})),
+        two_factor_policy=two_factor_policy_from(data.get("twoFactorPolicy", {})),
     )
 
 
@@ -282,6 +308,7 @@ def login_item(login: Login) -> Item:
         lastLoginAt=iso(login.last_login_at),
         passwordChangedAt=iso(login.password_changed_at),
         updatedAt=iso(login.updated_at),
+        last2FaAt=iso(login.last_2fa_at),
     )
 
 
@@ -309,6 +336,7 @@ def login_from(item: Item) -> Login:
         last_login_at=_moment(data.get("lastLoginAt")),
         password_changed_at=_moment(data.get("passwordChangedAt")),
         updated_at=_moment(data.get("updatedAt")),
+        last_2fa_at=_moment(data.get("last2FaAt")),
     )
 
 
@@ -348,7 +376,24 @@ def session_item(session: Session) -> Item:
         rotatedAt=iso(session.rotated_at),
         sealedHead=session.sealed_head,
         version=session.version,
+        awaiting2Fa=_awaited_json(session.awaiting),
         **{TTL_ATTRIBUTE: epoch(session.refresh_expires_at)},
+    )
+
+
+def _awaited_json(awaited: AwaitedSecondFactor | None) -> dict[str, Any] | None:
+    if awaited is None:
+        return None
+    device = {"fingerprintDigest": awaited.device.fingerprint_digest, "region": awaited.device.region}
+    return {"refreshMinutes": awaited.refresh_minutes, **{k: v for k, v in device.items() if v is not None}}
+
+
+def _awaited_from(data: dict[str, Any] | None) -> AwaitedSecondFactor | None:
+    if data is None:
+        return None
+    return AwaitedSecondFactor(
+        device=Device(data.get("fingerprintDigest"), data.get("region")),
+        refresh_minutes=int(data["refreshMinutes"]),
     )
 
 
@@ -372,6 +417,7 @@ def session_from(item: Item) -> Session:
         rotated_at=_moment(data.get("rotatedAt")),
         sealed_head=data.get("sealedHead"),
         version=int(data["version"]),
+        awaiting=_awaited_from(data.get("awaiting2Fa")),
     )
 
 
@@ -414,4 +460,35 @@ def _session_token_from(item: Item, prefix: str) -> SessionToken:
         tenant_id=int(data["tenantId"]),
         account_id=int(data["accountId"]),
         expires_at=_from_epoch(data[TTL_ATTRIBUTE]),
+    )
+
+
+def challenge_item(challenge: CodeChallenge) -> Item:
+    expires_at = challenge.expires_at
+    return to_item(
+        challenge_key(challenge.tenant_id, challenge.account_id),
+        kind="twoFactorCode",
+        tenantId=challenge.tenant_id,
+        accountId=challenge.account_id,
+        sid=challenge.sid,
+        codeDigest=challenge.code_digest,
+        codeExpiresAt=iso(challenge.code_expires_at),
+        triesLeft=challenge.tries_left,
+        requestedAt=[iso(t) for t in challenge.requested_at],
+        version=challenge.version,
+        **({TTL_ATTRIBUTE: epoch(expires_at)} if expires_at else {}),
+    )
+
+
+def challenge_from(item: Item) -> CodeChallenge:
+    data = from_item(item)
+    return CodeChallenge(
+        tenant_id=int(data["tenantId"]),
+        account_id=int(data["accountId"]),
+        sid=data.get("sid"),
+        code_digest=data.get("codeDigest"),
+        code_expires_at=_moment(data.get("codeExpiresAt")),
+        tries_left=int(data["triesLeft"]),
+        requested_at=tuple(_required_moment(t) for t in data.get("requestedAt", ())),
+        version=int(data["version"]),
     )

@@ -1,0 +1,90 @@
+"""Where two-factor codes go to be sent: the tenant's mailer listens on an EventBridge bus in AWS;
+under ``make run`` a local file stands in for it."""
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .domain.errors import Unavailable
+from .domain.ports import CodeDelivery
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.client import EventBridgeClient
+
+EVENT_SOURCE = "customer-auth"
+EVENT_DETAIL_TYPE = "TwoFactorCodeRequested"
+
+
+class _Log(Protocol):
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def event_detail(delivery: CodeDelivery) -> dict[str, Any]:
+    """The event's ``detail`` (and the local outbox's line): what a mailer needs to send the code."""
+    return {
+        "tenantId": delivery.tenant_id,
+        "siteId": delivery.site_id,
+        "accountId": delivery.account_id,
+        "userId": delivery.user_id,
+        "userName": delivery.username,
+        "emailAddress": delivery.email_address,
+        "otpCode": delivery.code,
+        "expiresAt": delivery.expires_at.isoformat(),
+    }
+
+
+class EventBridgeOutbox:
+    """Puts one ``TwoFactorCodeRequested`` event on the bus; the tenant's rule routes it to its
+    mailer. The event carries the code, so only the mailer's rule should match it."""
+
+    def __init__(self, client: "EventBridgeClient", bus_name: str) -> None:
+        self._events = client
+        self._bus = bus_name
+
+    def deliver(self, delivery: CodeDelivery) -> None:
+        try:
+            response = self._events.put_events(
+                Entries=[
+                    {
+                        "EventBusName": self._bus,
+                        "Source": EVENT_SOURCE,
+                        "DetailType": EVENT_DETAIL_TYPE,
+                        "Detail": json.dumps(event_detail(delivery)),
+                    }
+                ]
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise Unavailable(f"EventBridge: {type(error).__name__}") from error
+        if response.get("FailedEntryCount", 0):
+            code = response["Entries"][0].get("ErrorCode", "unknown")
+            raise Unavailable(f"EventBridge refused the event: {code}")
+
+
+class FileOutbox:
+    """``make run``'s mailer: one JSON line per code in a local file, and a log line (without the
+    code) saying where it went."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path, log: _Log) -> None:
+        self._path = path
+        self._log = log
+
+    def deliver(self, delivery: CodeDelivery) -> None:
+        line = json.dumps(event_detail(delivery)) + "\n"
+        try:
+            with self._lock:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as outbox:
+                    outbox.write(line)
+        except OSError as error:
+            raise Unavailable(f"local outbox: {type(error).__name__}") from error
+        self._log.info(
+            "2FA code written to the local outbox",
+            extra={"outbox": str(self._path), "userId": delivery.user_id, "accountId": delivery.account_id},
+        )
