@@ -76,6 +76,13 @@ def function_environment() -> dict[str, Any]:
     return variables
 
 
+def own_environment(function: str) -> dict[str, Any]:
+    """The variables one function sets beside the Globals (intrinsics left unresolved)."""
+    properties = template()["Resources"][function]["Properties"]
+    variables: dict[str, Any] = properties.get("Environment", {}).get("Variables", {})
+    return variables
+
+
 def table_properties() -> dict[str, Any]:
     """The Properties of the service's one DynamoDB table."""
     tables = [r for r in template()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]

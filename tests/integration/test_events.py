@@ -1,6 +1,9 @@
 """The files in events/ drive their functions, so `sam local invoke -e` examples cannot rot."""
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -8,6 +11,7 @@ from typing import Any
 import pytest
 
 from customer_auth.api import runtime
+from customer_auth.api.settings import settings
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.domain.tenants import TwoFactorPolicy
 from tests.support.fixtures import SITE_ID, TENANT_ID, World
@@ -108,7 +112,8 @@ def test_event_file_succeeds_against_its_handler(world: World, event_file: Path)
         ticket = _waiting_ticket(world, with_code=route.function == "TwoFactorAuthFunction")
     event = _localised(event, world, account_id, ticket)
 
-    response = world.api.router.invoke(route, event)
+    with _only_the_environment_of(route.function):
+        response = world.api.router.invoke(route, event)
 
     # The catch-all route exists to answer Kibo's 404; every other sample succeeds.
     expected = 404 if route.function == "NotFoundFunction" else 204 if route.function in NO_CONTENT else 200
@@ -123,6 +128,30 @@ def test_event_file_succeeds_against_its_handler(world: World, event_file: Path)
         assert body
         if route.function in SHOPPERS_OWN_ACCOUNT:
             assert body.get("customerAccount", body)["id"] == account_id
+
+
+@contextmanager
+def _only_the_environment_of(function: str) -> Iterator[None]:
+    """Without the variables template.yaml gives only to other functions, as in AWS: a function
+    that needs one it is not given fails here."""
+    others = {
+        name
+        for route in sam_template.routes()
+        if route.function != function
+        for name in sam_template.own_environment(route.function)
+    } - set(sam_template.own_environment(function))
+    saved = {name: os.environ.pop(name) for name in others if name in os.environ}
+    _forget_configuration()
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+        _forget_configuration()
+
+
+def _forget_configuration() -> None:
+    settings.cache_clear()
+    runtime.code_outbox.cache_clear()
 
 
 def _waiting_ticket(world: World, *, with_code: bool) -> dict[str, Any]:

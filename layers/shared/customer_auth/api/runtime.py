@@ -109,7 +109,7 @@ def two_factor_service() -> "TwoFactorService":
     from ..domain.sessions import SessionStarter
     from ..domain.twofactor import TwoFactorService
 
-    return TwoFactorService(store(), code_outbox(), SessionStarter(jwt_codec()), now_clock())
+    return TwoFactorService(store(), code_outbox, SessionStarter(jwt_codec()), now_clock())
 
 
 @cache

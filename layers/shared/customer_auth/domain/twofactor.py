@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,10 +78,11 @@ class _Waiting:
 
 class TwoFactorService:
     def __init__(
-        self, store: SessionStore, outbox: CodeOutbox, sessions: SessionStarter, clock: Clock
+        self, store: SessionStore, outbox: Callable[[], CodeOutbox], sessions: SessionStarter, clock: Clock
     ) -> None:
         self._store = store
         self._outbox = outbox
+        """Built on first use: verifying a code never needs the outbox (nor its configuration)."""
         self._sessions = sessions
         self._clock = clock
 
@@ -105,7 +107,7 @@ class TwoFactorService:
                 f"A code was requested just now; ask again in {gap} seconds.", retry_after=gap
             ) from None
         try:
-            self._outbox.deliver(
+            self._outbox().deliver(
                 CodeDelivery(
                     tenant_id=session.tenant_id,
                     site_id=session.site_id,
