@@ -138,15 +138,16 @@ class Login:
             )
         return changed._touched(now)
 
-    def after_sign_in(self, now: datetime, password_hash: str | None) -> "Login":
-        """A successful sign-in: failures forgotten, the hash upgraded when ``password_hash`` is given."""
+    def after_sign_in(self, now: datetime, password_hash: str | None, *, complete: bool = True) -> "Login":
+        """A right password: failures forgotten, the hash upgraded when ``password_hash`` is given.
+        The sign-in counts as a login unless it must wait for its second factor (``complete``)."""
         return replace(
             self,
             failed_attempts=0,
             first_failed_at=None,
             locks=0,
             locked_until=None,
-            last_login_at=now,
+            last_login_at=now if complete else self.last_login_at,
             password_hash=password_hash or self.password_hash,
             password_is_external=self.password_is_external and password_hash is None,
         )._touched(now)

@@ -96,7 +96,9 @@ class SignInService:
                     continue
                 raise refused()
 
-            after = login.after_sign_in(now, check.upgraded_hash(login))
+            device = Device.of(login.user_id, info.fingerprint, info.region)
+            waits = _asks_second_factor(tenant.two_factor_policy, login, device)
+            after = login.after_sign_in(now, check.upgraded_hash(login), complete=not waits)
             change = account_in_step(stored, after, now)
             account = change.after if change else stored.account
             grant = SessionGrant(
@@ -110,8 +112,7 @@ class SignInService:
                 refresh_minutes=refresh_minutes,
                 generation=after.generation,
             )
-            device = Device.of(login.user_id, info.fingerprint, info.region)
-            if _asks_second_factor(tenant.two_factor_policy, login, device):
+            if waits:
                 waiting = self._sessions.start_waiting(grant, device, now)
                 try:
                     self._store.start_session(login, after, waiting.session, None, change)
