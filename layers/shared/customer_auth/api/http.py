@@ -31,6 +31,7 @@ from .observability import logger, metrics, tracer
 from .response_fields import parse_response_fields, project
 
 CORRELATION_HEADER = "x-vol-correlation"
+APP_CLAIMS_HEADER = "x-vol-app-claims"
 USER_CLAIMS_HEADER = "x-vol-user-claims"
 """Where a shopper's opaque ``accessToken`` travels, beside the app's token."""
 _SAFE_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -110,7 +111,9 @@ def user_claims(headers: dict[str, str]) -> str | None:
 def authorize(headers: dict[str, str], behavior: Behavior | None) -> RequestContext:
     """The request's caller, checked against its app token, tenant/site headers and ``behavior``
     (``None``: any valid app token of the tenant)."""
-    token = bearer_token(headers)
+    # Kibo's SDKs send the app token as Authorization: Bearer, or (configured with appClaims and
+    # userClaims, as a shopper's 2FA calls need) in x-vol-app-claims.
+    token = bearer_token(headers) or headers.get(APP_CLAIMS_HEADER, "").strip() or None
     if token is None:
         raise Unauthenticated("An application token is required (Authorization: Bearer).")
     caller = caller_from_app_token(runtime.jwt_codec(), token, runtime.now_clock())
