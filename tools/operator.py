@@ -1,10 +1,11 @@
-"""Operator tool: provision tenants (sites, token and sign-in policy) and app clients in the table.
+"""Operator tool: provision tenants (sites, token, sign-in and 2FA policy) and app clients in the table.
 
 Works against whatever DynamoDB boto3 is pointed at: the standard AWS environment variables
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB for the embedded one under ``make run``).
 
     python -m tools.operator tenant put --id 1000 --name Acme --site 2000:Storefront
     python -m tools.operator tenant put --id 1000 --name Acme --max-failed-attempts 10 --lockout-minutes 5
+    python -m tools.operator tenant put --id 1000 --name Acme --two-factor fingerprint,region
     python -m tools.operator client create --tenant-id 1000 --name storefront --all-behaviors
     python -m tools.operator seed tools/local_api/seed.json
 """
@@ -43,6 +44,7 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
         sites=tuple(Site(int(s["id"]), str(s["name"]), s.get("domain")) for s in spec.get("sites", [])),
         token_policy=items.token_policy_from(spec.get("tokenPolicy", {})),
         sign_in_policy=items.sign_in_policy_from(spec.get("signInPolicy", {})),
+        two_factor_policy=items.two_factor_policy_from(spec.get("twoFactorPolicy", {})),
     )
 
 
@@ -84,6 +86,19 @@ def _site(text: str) -> dict[str, Any]:
     return {"id": int(parts[0]), "name": parts[1], "domain": parts[2] if len(parts) > 2 else None}
 
 
+TWO_FACTOR_CHOICES = {"always": "always", "fingerprint": "onNewFingerprint", "region": "onNewRegion"}
+
+
+def _two_factor(text: str) -> dict[str, bool]:
+    """``off``, ``always``, or ``fingerprint``, ``region`` or both (comma-separated)."""
+    chosen = {part.strip() for part in text.split(",") if part.strip()}
+    if chosen == {"off"}:
+        return {name: False for name in TWO_FACTOR_CHOICES.values()}
+    if not chosen or not chosen <= TWO_FACTOR_CHOICES.keys() or ("always" in chosen and len(chosen) > 1):
+        raise argparse.ArgumentTypeError("use off, always, fingerprint, region or fingerprint,region")
+    return {name: choice in chosen for choice, name in TWO_FACTOR_CHOICES.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.operator",
@@ -112,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="Kibo's legacy password rule (off)",
+    )
+    put.add_argument(
+        "--two-factor",
+        type=_two_factor,
+        help="when sign-in asks for a code: off, always, fingerprint, region or fingerprint,region (off)",
     )
     show = tenant.add_parser("show", help="print a tenant")
     show.add_argument("--id", type=int, required=True)
@@ -155,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                         "sites": args.site,
                         "tokenPolicy": policy,
                         "signInPolicy": sign_in,
+                        "twoFactorPolicy": args.two_factor or {},
                     }
                 ),
             )
@@ -165,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                         "sites": [s.id for s in saved.sites],
                         "tokenPolicy": dataclasses.asdict(saved.token_policy),
                         "signInPolicy": dataclasses.asdict(saved.sign_in_policy),
+                        "twoFactorPolicy": items.policy_json(saved.two_factor_policy),
                     }
                 )
             )

@@ -2,6 +2,8 @@
 
 Uses an embedded DynamoDB (moto) unless AWS_ENDPOINT_URL_DYNAMODB points at another one; the
 signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
+Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
+instead of EventBridge.
 """
 
 import argparse
@@ -18,6 +20,7 @@ from ..operator import seed, store_for
 from .embedded_aws import EmbeddedAws
 
 SEED = Path(__file__).with_name("seed.json")
+OUTBOX = Path("local-outbox") / "2fa-codes.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerAuth")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("CODE_OUTBOX_FILE", str(OUTBOX.resolve()))
 
     dynamodb = boto3.client("dynamodb")
     table = os.environ["TABLE_NAME"]
@@ -72,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         document,
         clients,
         [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
+        os.environ["CODE_OUTBOX_FILE"],
     )
     try:
         server.serve_forever()
@@ -90,6 +95,7 @@ def _banner(
     document: dict[str, Any],
     clients: list[dict[str, Any]],
     routes: list[str],
+    outbox: str,
 ) -> None:
     tenant = document["tenant"]
     site = tenant["sites"][0]["id"] if tenant.get("sites") else ""
@@ -102,6 +108,7 @@ routes (from template.yaml):
 demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}
 operator tool on this table:
   AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
+2FA codes (the mailer's outbox, one JSON line per code): {outbox}
 
 # ready to paste (needs jq):
 API={base}; H=(-H "x-vol-tenant: {tenant["id"]}" -H "x-vol-site: {site}" -H "content-type: application/json")
