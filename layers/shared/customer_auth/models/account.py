@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
 
-from .base import Name, Text, Timestamp, WireModel
+from .base import OMIT_NONE, Name, Text, Timestamp, WireModel
 
 MAX_CONTACTS = 20
 MAX_NOTES = 50
@@ -50,7 +50,7 @@ class CustomerContact(WireModel):
     id: StrictInt | None = None
     account_id: StrictInt | None = None
     types: Annotated[list[ContactType], Field(max_length=10)] | None = None
-    audit_info: AuditInfo | None = None
+    audit_info: Annotated[AuditInfo | None, OMIT_NONE] = None
     fax_number: Name | None = None
     label: Name | None = None
     email: Name | None = None
@@ -58,12 +58,12 @@ class CustomerContact(WireModel):
     middle_name_or_initial: Name | None = None
     last_name_or_surname: Name | None = None
     company_or_organization: Name | None = None
-    phone_numbers: Phone | None = None
-    address: Address | None = None
+    phone_numbers: Annotated[Phone | None, OMIT_NONE] = None
+    address: Annotated[Address | None, OMIT_NONE] = None
 
 
 class CustomerAttribute(WireModel):
-    audit_info: AuditInfo | None = None
+    audit_info: Annotated[AuditInfo | None, OMIT_NONE] = None
     fully_qualified_name: Name | None = None
     attribute_definition_id: StrictInt | None = None
     values: Annotated[list[AttributeValue], Field(max_length=MAX_ATTRIBUTE_VALUES)] | None = None
@@ -72,7 +72,7 @@ class CustomerAttribute(WireModel):
 class CustomerNote(WireModel):
     id: StrictInt | None = None
     content: Text | None = None
-    audit_info: AuditInfo | None = None
+    audit_info: Annotated[AuditInfo | None, OMIT_NONE] = None
 
 
 class CustomerSegment(WireModel):
@@ -82,7 +82,7 @@ class CustomerSegment(WireModel):
     code: Name | None = None
     name: Name | None = None
     description: Text | None = None
-    audit_info: AuditInfo | None = None
+    audit_info: Annotated[AuditInfo | None, OMIT_NONE] = None
 
 
 class CurrencyAmount(WireModel):
@@ -91,7 +91,7 @@ class CurrencyAmount(WireModel):
 
 
 class CommerceSummary(WireModel):
-    total_order_amount: CurrencyAmount | None = None
+    total_order_amount: Annotated[CurrencyAmount | None, OMIT_NONE] = None
     order_count: StrictInt = 0
     last_order_date: Timestamp | None = None
     wishlist_count: StrictInt = 0

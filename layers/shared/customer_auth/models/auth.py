@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from .account import CustomerAccount
-from .base import PASSWORD_MAX, Name, Timestamp, WireModel
+from .base import OMIT_NONE, PASSWORD_MAX, Name, Timestamp, WireModel
 
 Password = Annotated[str, StringConstraints(strict=True, max_length=PASSWORD_MAX)]
 ExternalHash = Annotated[str, StringConstraints(strict=True, max_length=1_024)]
@@ -104,7 +104,7 @@ class CustomerAuthTicket(WireModel):
     access_token: str = Field(repr=False)
     access_token_expiration: Timestamp
     refresh_token: str | None = Field(repr=False)
-    refresh_token_expiration: Timestamp | None
+    refresh_token_expiration: Annotated[Timestamp | None, OMIT_NONE]
     user_id: str
     jwt_access_token: str | None = Field(repr=False)
     requires_2fa: bool = Field(default=False, alias="requires2FA")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, PlainSerializer, Strict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, Strict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 NAME_MAX = 256
@@ -24,6 +24,15 @@ def _iso_z(value: datetime) -> str:
 
 Timestamp = Annotated[AwareDatetime, Strict(False), PlainSerializer(_iso_z, return_type=str)]
 """A UTC instant, written as ISO-8601 with milliseconds and ``Z`` as Kibo does."""
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+OMIT_NONE = Field(exclude_if=_is_none)
+"""For fields Kibo's schemas do not let be ``null`` (nested objects, some dates): left out of the
+body when absent, as Kibo's typed SDKs expect, rather than written as ``null``."""
 
 
 class WireModel(BaseModel):
