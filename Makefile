@@ -10,7 +10,7 @@ UV ?= uv
 RUN := $(UV) run --frozen
 PORT ?= 3000
 
-.PHONY: help install run test lint typecheck cfn-lint sam-validate build pytest sdk-deps requirements clean
+.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,7 +21,7 @@ install:  ## create .venv from uv.lock
 run: install  ## serve every route of template.yaml on 127.0.0.1:$(PORT) with an embedded DynamoDB
 	PORT=$(PORT) $(RUN) python -m tools.local_api
 
-test: lint typecheck cfn-lint sam-validate pytest  ## the whole suite: ruff, mypy, cfn-lint, sam validate, pytest
+test: lint typecheck cfn-lint sam-validate build build-host pytest  ## the whole suite: ruff, mypy, cfn-lint, sam validate, sam build, pytest
 
 lint: install
 	$(RUN) ruff check .
@@ -40,8 +40,12 @@ SAM_CLI := aws-sam-cli==1.170.0
 sam-validate:  ## SAM's own validation and lint (SAM CLI in uv's tool cache, telemetry off)
 	SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam validate --lint --region us-east-1
 
+SAM := PATH="$(dir $(UV_PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam
 build:  ## sam build (no container): functions and the arm64 layer into .aws-sam/build
-	PATH="$(dir $(UV_PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam build
+	$(SAM) build
+
+build-host: install  ## the same build for this machine's architecture, which the built-function test imports
+	$(SAM) build --template-file $$($(RUN) python -m tools.host_template) --build-dir .aws-sam/build-host
 
 pytest: install sdk-deps
 	$(RUN) pytest -n 2

@@ -3,15 +3,18 @@
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib import request
 from urllib.parse import urlencode
 
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from customer_auth.api import runtime
 from customer_auth.domain.behaviors import Behavior
@@ -189,18 +192,52 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
     with mock_aws():
+        yield from _fresh_aws()
+
+
+@contextmanager
+def _forgotten_clients() -> Iterator[None]:
+    """The service's cached clients dropped before and after, so each test's AWS is the one used."""
+    runtime.store.cache_clear()
+    runtime.code_outbox.cache_clear()
+    parameters.clear_caches()
+    try:
+        yield
+    finally:
         runtime.store.cache_clear()
         runtime.code_outbox.cache_clear()
         parameters.clear_caches()
+
+
+def _fresh_aws() -> Iterator[dict[str, Any]]:
+    """The table, signing keys and a tenant's mailer, in whatever AWS boto3 is pointed at."""
+    with _forgotten_clients():
         dynamodb = boto3.client("dynamodb")
         secretsmanager = boto3.client("secretsmanager")
         local_env.create_table(dynamodb, os.environ["TABLE_NAME"])
         local_env.create_signing_secret(secretsmanager, os.environ["SIGNING_KEYS_SECRET_ID"])
         mailer = Mailer(boto3.client("events"), boto3.client("sqs"))
         yield {"dynamodb": dynamodb, "secretsmanager": secretsmanager, "mailer": mailer}
-        runtime.store.cache_clear()
-        runtime.code_outbox.cache_clear()
-        parameters.clear_caches()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto as a server on a free port, for code that runs in another process."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def served_aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """Like ``aws``, but served by ``moto_server`` (reset for each test), so that another process
+    pointed at the same endpoint sees the same tables and secrets."""
+    reset = request.Request(f"{moto_server}/moto-api/reset", method="POST")  # noqa: S310
+    request.urlopen(reset, timeout=10).close()  # noqa: S310 (the loopback moto server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    yield from _fresh_aws()
 
 
 _ROUTER: Router | None = None
@@ -216,6 +253,17 @@ def shared_router() -> Router:
 
 @pytest.fixture
 def world(aws: dict[str, Any]) -> World:
+    return seeded_world(aws)
+
+
+@pytest.fixture
+def served_world(served_aws: dict[str, Any]) -> World:
+    """The same world in ``moto_server``."""
+    return seeded_world(served_aws)
+
+
+def seeded_world(aws: dict[str, Any]) -> World:
+    """Two tenants and their app clients in ``aws``, and an API over the handlers."""
     store = runtime.store()
     provision_tenant(
         store,
