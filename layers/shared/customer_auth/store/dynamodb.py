@@ -242,13 +242,6 @@ class DynamoStore:
         """The waiting session replaced by a full one, the code spent, the login and account
         updated: all or nothing (``ConcurrentUpdate``)."""
         waiting = passed.waiting
-        challenge_put: TransactWriteItemTypeDef = {
-            "Put": {
-                "TableName": self._table,
-                "Item": items.challenge_item(passed.challenge_after),
-                **_version_condition(passed.challenge_before.version),  # type: ignore[typeddict-item]
-            }
-        }
         self._concurrent_unless_written(
             [
                 {
@@ -258,7 +251,9 @@ class DynamoStore:
                         "ConditionExpression": "attribute_exists(pk)",
                     }
                 },
-                challenge_put,
+                self._versioned_put(
+                    items.challenge_item(passed.challenge_after), passed.challenge_before.version
+                ),
                 self._login_replacement(passed.login_before, passed.login_after),
                 self._account_update(passed.account),
                 *self._session_puts(passed.session, passed.refresh_token),
@@ -354,10 +349,11 @@ class DynamoStore:
         raise Unavailable(f"unexpected transaction cancellation: {reasons}")
 
     def _login_replacement(self, before: Login, after: Login) -> "TransactWriteItemTypeDef":
-        put = self._put(items.login_item(after), "#version = :expected")
-        put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
-        put["Put"]["ExpressionAttributeValues"] = {":expected": {"N": str(before.version)}}
-        return put
+        return self._versioned_put(items.login_item(after), before.version)
+
+    def _versioned_put(self, item: items.Item, expected_version: int) -> "TransactWriteItemTypeDef":
+        """A put of ``item`` if the stored one is still at ``expected_version`` (0: none stored)."""
+        return {"Put": {"TableName": self._table, "Item": item, **_version_condition(expected_version)}}  # type: ignore[typeddict-item]
 
     def _account_update(self, change: AccountChange) -> "TransactWriteItemTypeDef":
         before = change.before
