@@ -168,3 +168,127 @@ def test_the_tool_refuses_a_sign_in_policy_out_of_bounds_and_writes_nothing(
     assert code == 2
     assert "error:" in err
     assert aws["dynamodb"].scan(TableName=os.environ["TABLE_NAME"])["Items"] == []
+
+
+# -- two-factor policy (issue 4) ---------------------------------------------------------------------
+
+
+def _two_factor_of(tenant_id: int) -> dict[str, bool]:
+    stored = runtime.store().get_tenant(tenant_id)
+    assert stored is not None
+    policy = stored.two_factor_policy
+    return {
+        "always": policy.always,
+        "onNewFingerprint": policy.on_new_fingerprint,
+        "onNewRegion": policy.on_new_region,
+    }
+
+
+def test_the_tool_sets_a_tenants_two_factor_policy_and_turns_it_off_again(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "tenant", "put", "--id", "10", "--name", "Careful", "--two-factor", "fingerprint,region"
+    )
+    assert code == 0
+    both = {"always": False, "onNewFingerprint": True, "onNewRegion": True}
+    assert json.loads(out)["twoFactorPolicy"] == both
+    assert _two_factor_of(10) == both
+    code, out, _ = run(capsys, "tenant", "show", "--id", "10")
+    assert code == 0
+    assert "on_new_fingerprint=True" in out
+    assert "on_new_region=True" in out
+
+    code, out, _ = run(capsys, "tenant", "put", "--id", "10", "--name", "Careful", "--two-factor", "off")
+    assert code == 0
+    off = {"always": False, "onNewFingerprint": False, "onNewRegion": False}
+    assert json.loads(out)["twoFactorPolicy"] == off
+    assert _two_factor_of(10) == off
+
+
+@pytest.mark.parametrize(
+    ("value", "policy"),
+    [
+        ("always", {"always": True, "onNewFingerprint": False, "onNewRegion": False}),
+        ("region", {"always": False, "onNewFingerprint": False, "onNewRegion": True}),
+        ("region,fingerprint", {"always": False, "onNewFingerprint": True, "onNewRegion": True}),
+    ],
+)
+def test_each_two_factor_choice_is_stored(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str], value: str, policy: dict[str, bool]
+) -> None:
+    code, _, _ = run(capsys, "tenant", "put", "--id", "11", "--name", "Careful", "--two-factor", value)
+    assert code == 0
+    assert _two_factor_of(11) == policy
+
+
+def test_a_tenant_put_without_two_factor_leaves_it_off(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(capsys, "tenant", "put", "--id", "12", "--name", "Plain")
+    assert code == 0
+    assert _two_factor_of(12) == {"always": False, "onNewFingerprint": False, "onNewRegion": False}
+
+
+@pytest.mark.parametrize("value", ["always,region", "always,fingerprint", "bogus", "fingerprint,bogus", ""])
+def test_the_tool_refuses_an_unknown_or_contradictory_two_factor_choice_and_writes_nothing(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        run(capsys, "tenant", "put", "--id", "13", "--name", "Bad", "--two-factor", value)
+    assert refused.value.code == 2
+    assert "--two-factor" in capsys.readouterr().err
+    assert aws["dynamodb"].scan(TableName=os.environ["TABLE_NAME"])["Items"] == []
+
+
+def test_a_seed_files_two_factor_policy_is_stored_and_the_service_applies_it(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    document = json.loads((Path(__file__).parents[2] / "tools/local_api/seed.json").read_text())
+    document["tenant"]["twoFactorPolicy"] = {"onNewRegion": True}
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(document))
+
+    code, out, _ = run(capsys, "seed", str(seed_file))
+    assert code == 0
+    [client] = json.loads(out)
+    assert _two_factor_of(client["tenantId"]) == {
+        "always": False,
+        "onNewFingerprint": False,
+        "onNewRegion": True,
+    }
+
+    site = document["tenant"]["sites"][0]["id"]
+    api = Api(shared_router(), {"x-vol-tenant": str(client["tenantId"]), "x-vol-site": str(site)})
+    token = api.call(
+        "POST",
+        OAUTH,
+        {
+            "client_id": client["clientId"],
+            "client_secret": client["secret"],
+            "grant_type": "client_credentials",
+        },
+    ).json["access_token"]
+    email, password = "seeded@example.com", "a long seeded passphrase"
+    created = api.call(
+        "POST",
+        "/api/commerce/customer/accounts/Add-Account-And-Login",
+        {"account": {"emailAddress": email}, "password": password, "fingerprint": "fp-1", "region": "US"},
+        token=token,
+    )
+    assert created.status == 200
+    assert created.json["requires2FA"] is False
+
+    def sign_in(region: str) -> dict[str, Any]:
+        reply = api.call(
+            "POST",
+            "/api/commerce/customer/authtickets",
+            {"username": email, "password": password, "fingerprint": "fp-2", "region": region},
+            token=token,
+        )
+        assert reply.status == 200
+        body: dict[str, Any] = reply.json
+        return body
+
+    assert sign_in("us")["requires2FA"] is False
+    assert sign_in("DE")["requires2FA"] is True
