@@ -11,7 +11,6 @@ Works against whatever DynamoDB boto3 is pointed at: the standard AWS environmen
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -184,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                     {
                         "tenantId": saved.id,
                         "sites": [s.id for s in saved.sites],
-                        "tokenPolicy": dataclasses.asdict(saved.token_policy),
-                        "signInPolicy": dataclasses.asdict(saved.sign_in_policy),
+                        "tokenPolicy": items.policy_json(saved.token_policy),
+                        "signInPolicy": items.policy_json(saved.sign_in_policy),
                         "twoFactorPolicy": items.policy_json(saved.two_factor_policy),
                     }
                 )

@@ -145,11 +145,11 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
     )
     assert code == 0
     assert json.loads(out)["signInPolicy"] == {
-        "max_failed_attempts": 3,
-        "lockout_minutes": 5,
-        "max_lockout_minutes": 1440,
-        "refresh_grace_seconds": 0,
-        "require_letter_and_digit": True,
+        "maxFailedAttempts": 3,
+        "lockoutMinutes": 5,
+        "maxLockoutMinutes": 1440,
+        "refreshGraceSeconds": 0,
+        "requireLetterAndDigit": True,
     }
     stored = runtime.store().get_tenant(9)
     assert stored is not None
