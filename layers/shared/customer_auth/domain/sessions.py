@@ -28,6 +28,21 @@ class SessionGrant:
     refresh_minutes: int
     generation: int = 0
 
+    @classmethod
+    def continuing(cls, session: Session, *, username: str, refresh_minutes: int) -> "SessionGrant":
+        """What a session's successor is granted: the same shopper, client and access life."""
+        return cls(
+            tenant_id=session.tenant_id,
+            site_id=session.site_id,
+            account_id=session.account_id,
+            user_id=session.user_id,
+            username=username,
+            client_id=session.client_id,
+            access_minutes=session.access_minutes,
+            refresh_minutes=refresh_minutes,
+            generation=session.generation,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedTokens:
@@ -128,19 +143,8 @@ class SessionStarter:
         locator = SessionLocator(grant.tenant_id, grant.account_id, new_id())
         refresh_expires = now + timedelta(minutes=grant.refresh_minutes)
         tokens = self._tokens(grant, locator, now, refresh_expires)
-        session = Session(
-            sid=locator.sid,
-            tenant_id=grant.tenant_id,
-            site_id=grant.site_id,
-            account_id=grant.account_id,
-            user_id=grant.user_id,
-            client_id=grant.client_id,
-            created_at=now,
-            access_token_digest=token_digest(tokens.access_token),
-            access_expires_at=tokens.access_expires_at,
-            refresh_expires_at=refresh_expires,
-            generation=grant.generation,
-            access_minutes=grant.access_minutes,
+        session = replace(
+            _new_session(grant, locator, now, tokens.access_token, tokens.access_expires_at, refresh_expires),
             head_digest=token_digest(tokens.refresh_token),
         )
         return StartedSession(session, self._refresh_record(session), tokens)
@@ -150,36 +154,16 @@ class SessionStarter:
         locator = SessionLocator(grant.tenant_id, grant.account_id, new_id())
         access_token = new_session_token(locator)
         expires = now + WAITING_LIFE
-        session = Session(
-            sid=locator.sid,
-            tenant_id=grant.tenant_id,
-            site_id=grant.site_id,
-            account_id=grant.account_id,
-            user_id=grant.user_id,
-            client_id=grant.client_id,
-            created_at=now,
-            access_token_digest=token_digest(access_token),
-            access_expires_at=expires,
-            refresh_expires_at=expires,
-            generation=grant.generation,
-            access_minutes=grant.access_minutes,
+        session = replace(
+            _new_session(grant, locator, now, access_token, expires, expires),
             awaiting=AwaitedSecondFactor(device, grant.refresh_minutes),
         )
         return WaitingSession(session, access_token)
 
     def rotate(self, session: Session, parent_token: str, username: str, now: datetime) -> StartedSession:
         """The family's next member: new tokens, the session's head moved, the child sealed."""
-        grant = SessionGrant(
-            tenant_id=session.tenant_id,
-            site_id=session.site_id,
-            account_id=session.account_id,
-            user_id=session.user_id,
-            username=username,
-            client_id=session.client_id,
-            access_minutes=session.access_minutes,
-            refresh_minutes=(session.refresh_expires_at - session.created_at) // timedelta(minutes=1),
-            generation=session.generation,
-        )
+        family_minutes = (session.refresh_expires_at - session.created_at) // timedelta(minutes=1)
+        grant = SessionGrant.continuing(session, username=username, refresh_minutes=family_minutes)
         locator = SessionLocator(session.tenant_id, session.account_id, session.sid)
         tokens = self._tokens(grant, locator, now, session.refresh_expires_at)
         rotated = replace(
@@ -235,3 +219,27 @@ class SessionStarter:
             KIBO_USER_CLAIMS: kibo_claims,
         }
         return self._jwt.mint("shopper", grant.user_id, now, expires, claims)
+
+
+def _new_session(
+    grant: SessionGrant,
+    locator: SessionLocator,
+    now: datetime,
+    access_token: str,
+    access_expires: datetime,
+    refresh_expires: datetime,
+) -> Session:
+    return Session(
+        sid=locator.sid,
+        tenant_id=grant.tenant_id,
+        site_id=grant.site_id,
+        account_id=grant.account_id,
+        user_id=grant.user_id,
+        client_id=grant.client_id,
+        created_at=now,
+        access_token_digest=token_digest(access_token),
+        access_expires_at=access_expires,
+        refresh_expires_at=refresh_expires,
+        generation=grant.generation,
+        access_minutes=grant.access_minutes,
+    )

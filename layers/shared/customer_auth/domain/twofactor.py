@@ -157,16 +157,8 @@ class TwoFactorService:
 
     def _passed(self, waiting: _Waiting, now: datetime) -> tuple[SecondFactorPassed, StartedSession]:
         session, login, stored, awaited = waiting.session, waiting.login, waiting.account, waiting.awaited
-        grant = SessionGrant(
-            tenant_id=session.tenant_id,
-            site_id=session.site_id,
-            account_id=session.account_id,
-            user_id=session.user_id,
-            username=login.username,
-            client_id=session.client_id,
-            access_minutes=session.access_minutes,
-            refresh_minutes=awaited.refresh_minutes,
-            generation=login.generation,
+        grant = SessionGrant.continuing(
+            session, username=login.username, refresh_minutes=awaited.refresh_minutes
         )
         started = self._sessions.start(grant, now)
         account = stored.account
