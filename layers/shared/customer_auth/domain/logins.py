@@ -121,10 +121,10 @@ class LoginService:
                         login.identifiers(),
                     )
                 )
-            except AccountIdTaken:
-                continue
+            except (AccountIdTaken, ConcurrentUpdate):
+                continue  # another id, or the same write again after a transaction conflict
             return started.ticket(account_after)
-        raise Unavailable("could not allocate an account id")
+        raise Unavailable("could not write the new account and its login")
 
     def _new_login(
         self,

@@ -50,7 +50,8 @@ class AppStore(Protocol):
     def put_app_refresh(self, token: AppRefreshToken) -> None: ...
 
     def rotate_app_refresh(self, old: AppRefreshToken, new: AppRefreshToken) -> bool:
-        """Replace ``old`` by ``new`` if ``old`` is still unused; ``False`` otherwise."""
+        """Replace ``old`` by ``new`` if ``old`` is still unused; ``False`` otherwise, and
+        ``ConcurrentUpdate`` when a conflicting write left the question open."""
 
 
 class TenantStore(Protocol):

@@ -307,9 +307,12 @@ class DynamoStore:
                     ]
                 )
         except ClientError as error:
-            if _code(error) == "TransactionCanceledException":
+            if _code(error) != "TransactionCanceledException":
+                raise
+            reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
+            if "ConditionalCheckFailed" in reasons:
                 return False
-            raise
+            raise ConcurrentUpdate() from None  # a conflict with another write: the token may still be good
         return True
 
     # -- operator provisioning -------------------------------------------------------------
