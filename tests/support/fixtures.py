@@ -198,15 +198,18 @@ def aws() -> Iterator[dict[str, Any]]:
 @contextmanager
 def _forgotten_clients() -> Iterator[None]:
     """The service's cached clients dropped before and after, so each test's AWS is the one used."""
-    runtime.store.cache_clear()
-    runtime.code_outbox.cache_clear()
-    parameters.clear_caches()
+    _forget()
     try:
         yield
     finally:
-        runtime.store.cache_clear()
-        runtime.code_outbox.cache_clear()
-        parameters.clear_caches()
+        _forget()
+
+
+def _forget() -> None:
+    runtime.store.cache_clear()
+    runtime.code_outbox.cache_clear()
+    runtime.secrets_provider.cache_clear()
+    parameters.clear_caches()
 
 
 def _fresh_aws() -> Iterator[dict[str, Any]]:

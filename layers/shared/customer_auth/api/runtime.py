@@ -19,6 +19,8 @@ from ..tokens.keys import KeySet, key_set_from_secret
 from .settings import settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
     from ..domain.ports import CodeOutbox
@@ -49,11 +51,18 @@ def store() -> DynamoStore:
 
 def key_set() -> KeySet:
     """The signing keys, re-read from Secrets Manager at most every few minutes (rotation)."""
-    from aws_lambda_powertools.utilities.parameters import get_secret
-
     config = settings()
-    secret = get_secret(config.signing_keys_secret_id, max_age=config.keys_cache_seconds)
+    secret = secrets_provider().get(config.signing_keys_secret_id, max_age=config.keys_cache_seconds)
     return _parsed_key_set(str(secret))
+
+
+@cache
+def secrets_provider() -> "SecretsProvider":
+    """powertools' caching provider on a client of the default session: a provider left to make its
+    own client builds a new boto3 session, about 175 ms of every cold start."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager", config=_BOTO_CONFIG))
 
 
 @lru_cache(maxsize=2)
@@ -93,7 +102,7 @@ def sign_in_service() -> "SignInService":
 def credential_service() -> "CredentialService":
     from ..domain.credentials import CredentialService
 
-    return CredentialService(store(), _password_hasher(), now_clock())
+    return CredentialService(store(), _password_hasher, now_clock())
 
 
 def ticket_service() -> "TicketService":

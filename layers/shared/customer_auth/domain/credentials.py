@@ -1,6 +1,6 @@
 """A login's credential and lock, managed by the storefront's app: change password, lock, state."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from ..models.auth import CustomerPasswordInfo, LoginState
@@ -15,9 +15,10 @@ from .tenants import SignInPolicy, Tenant, usable_tenant
 
 
 class CredentialService:
-    def __init__(self, store: SessionStore, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(self, store: SessionStore, hasher: Callable[[], PasswordHasher], clock: Clock) -> None:
         self._store = store
         self._hasher = hasher
+        """Built on first use: locking and reading the login state never hash, so never load argon2."""
         self._clock = clock
 
     def change_password(
@@ -32,7 +33,7 @@ class CredentialService:
             raise InvalidParameter(
                 "externalPassword cannot be set by Change-Password.", field="externalPassword"
             )
-        check = PasswordCheck(self._hasher, info.old_password)
+        check = PasswordCheck(self._hasher(), info.old_password)
         new_hash: str | None = None
         for tenant, stored, login in self._fresh_reads(caller, account_id):
             check_password_policy(
@@ -53,7 +54,7 @@ class CredentialService:
                 raise InvalidCredentials("The old password is not valid.", field="oldPassword")
             if locked and not unlock:
                 raise Forbidden("The login is locked; pass unlockAccount=true to unlock it with this change.")
-            new_hash = new_hash or self._hasher.hash(info.new_password)
+            new_hash = new_hash or self._hasher().hash(info.new_password)
             after = login.with_password(new_hash, now, unlock=unlock)
             try:
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
