@@ -1,0 +1,196 @@
+"""``make run``'s embedded backend (moto): a Create-Login's time as the table grows.
+
+The local server runs as ``make run`` runs it (its own process, Argon2id at the production
+parameters); stored accounts are written straight into its DynamoDB in the service's item format.
+"""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib import request
+
+import boto3
+
+from customer_auth.models.account import CustomerAccount
+from customer_auth.store.items import account_item
+
+from ..sam_template import ROOT
+
+SEED = json.loads((ROOT / "tools" / "local_api" / "seed.json").read_text())
+TABLE = "customer-auth-local"
+FIRST_ACCOUNT_ID = 500_000_000
+_BATCH = 25
+
+
+@dataclass
+class SizeResult:
+    accounts: int
+    items_before: int
+    create_login_ms: list[float] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.create_login_ms)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accounts": self.accounts,
+            "items_before": self.items_before,
+            "create_login_median_ms": round(self.median_ms, 1),
+            "create_login_ms": [round(ms, 1) for ms in self.create_login_ms],
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class _Server:
+    def __init__(self, workdir: Path) -> None:
+        self.port, self.aws_port = _free_port(), _free_port()
+        environ = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH", "CODE_"))
+        }
+        environ.update(
+            {
+                "PORT": str(self.port),
+                "EMBEDDED_AWS_PORT": str(self.aws_port),
+                "CODE_OUTBOX_FILE": str(workdir / "outbox.jsonl"),
+            }
+        )
+        self.log = (workdir / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tools.local_api"],
+            cwd=ROOT,
+            env=environ,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local server exited: {(workdir / 'server.log').read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the local server did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def call(self, method: str, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+        headers = {
+            "content-type": "application/json",
+            "x-vol-tenant": str(SEED["tenant"]["id"]),
+            "x-vol-site": str(SEED["tenant"]["sites"][0]["id"]),
+        }
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        sent = request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=json.dumps(body).encode(),
+            method=method,
+            headers=headers,
+        )
+        with request.urlopen(sent, timeout=60) as response:  # noqa: S310
+            return int(response.status), json.loads(response.read() or b"null")
+
+
+def measure(sizes: list[int], creates: int) -> list[SizeResult]:
+    """For each size (ascending), store that many accounts, then time ``creates`` Create-Logins
+    on stored accounts, each over HTTP as a client sees it."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-embedded-") as temporary:
+        server = _Server(Path(temporary))
+        try:
+            dynamodb = boto3.client(
+                "dynamodb",
+                endpoint_url=f"http://127.0.0.1:{server.aws_port}",
+                region_name="us-east-1",
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106 (moto accepts any)
+            )
+            client = SEED["clients"][0]
+            status, token_body = server.call(
+                "POST",
+                "/api/platform/applications/authtickets/oauth",
+                {
+                    "client_id": client["clientId"],
+                    "client_secret": client["secret"],
+                    "grant_type": "client_credentials",
+                },
+            )
+            assert status == 200, token_body
+            token = token_body["access_token"]
+            stored = 0
+            for size in sorted(sizes):
+                _store_accounts(dynamodb, stored, size)
+                stored = size
+                result = SizeResult(size, _count(dynamodb))
+                for attempt in range(creates):
+                    account_id = FIRST_ACCOUNT_ID + size - 1 - attempt  # the newest: never given a login
+                    body = {
+                        "emailAddress": f"bench.{size}.{attempt}@example.com",
+                        "password": "a long passphrase",
+                    }
+                    started = time.perf_counter()
+                    status, ticket = server.call(
+                        "POST", f"/api/commerce/customer/accounts/{account_id}/Create-Login", body, token
+                    )
+                    result.create_login_ms.append((time.perf_counter() - started) * 1000)
+                    assert status == 200, ticket
+                results.append(result)
+        finally:
+            server.stop()
+    return results
+
+
+def _store_accounts(dynamodb: Any, start: int, stop: int) -> None:
+    tenant_id = int(SEED["tenant"]["id"])
+    for first in range(start, stop, _BATCH):
+        writes = []
+        for number in range(first, min(stop, first + _BATCH)):
+            account = CustomerAccount(
+                id=FIRST_ACCOUNT_ID + number,
+                email_address=f"stored.{number}@example.com",
+                first_name="Stored",
+                last_name=f"Shopper {number}",
+            )
+            writes.append({"PutRequest": {"Item": account_item(tenant_id, account, 1)}})
+        unprocessed: dict[str, Any] = {TABLE: writes}
+        while unprocessed:
+            unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get("UnprocessedItems") or {}
+
+
+def _count(dynamodb: Any) -> int:
+    total, start_key = 0, None
+    while True:
+        page = dynamodb.scan(
+            TableName=TABLE, Select="COUNT", **({"ExclusiveStartKey": start_key} if start_key else {})
+        )
+        total += int(page["Count"])
+        start_key = page.get("LastEvaluatedKey")
+        if not start_key:
+            return total

@@ -1,0 +1,59 @@
+"""Argon2id at the production parameters, and what it costs at each hashing function's memory."""
+
+import statistics
+from dataclasses import dataclass
+from time import perf_counter
+
+from customer_auth.passwords import Argon2idHasher
+
+from . import budgets, environment
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class HashTimes:
+    hash_ms: float
+    verify_ms: float
+    runs: int
+
+
+def measure(runs: int) -> HashTimes:
+    """Median single-thread times of one hash and one verification (``owasp``: m=19 MiB, t=2, p=1)."""
+    hasher = Argon2idHasher("owasp")
+    stored = hasher.hash(PASSWORD)  # untimed: the first allocation of the 19 MiB
+    hashes, verifications = [], []
+    for _ in range(runs):
+        started = perf_counter()
+        hasher.hash(PASSWORD)
+        hashed = perf_counter()
+        assert hasher.verify(PASSWORD, stored, external=False)
+        verified = perf_counter()
+        hashes.append((hashed - started) * 1000)
+        verifications.append((verified - hashed) * 1000)
+    return HashTimes(statistics.median(hashes), statistics.median(verifications), runs)
+
+
+def on_lambda(times: HashTimes) -> list[dict[str, object]]:
+    """Each hashing function's Argon2id work at its MemorySize. Lambda's CPU share is
+    memory / 1,769 MB of one vCPU (and Argon2id with p=1 uses one thread, so more memory adds
+    nothing); taking one core of this machine as one Lambda vCPU, an operation's time there is
+    the measured time x 1,769 / memory."""
+    rows: list[dict[str, object]] = []
+    for function, operations in budgets.HASHING_FUNCTIONS.items():
+        memory = environment.memory_size(function)
+        scale = max(1.0, budgets.LAMBDA_MB_PER_VCPU / memory)
+        per_operation = {"hash": times.hash_ms * scale, "verify": times.verify_ms * scale}
+        slowest = max(per_operation[operation] for operation in operations)
+        rows.append(
+            {
+                "function": function,
+                "memory_mb": memory,
+                "vcpu_share": min(1.0, memory / budgets.LAMBDA_MB_PER_VCPU),
+                "operations": list(operations),
+                "lambda_ms_per_operation": {op: round(per_operation[op], 1) for op in operations},
+                "lambda_ms_per_request": round(sum(per_operation[op] for op in operations), 1),
+                "pass": slowest <= budgets.HASH_MS,
+            }
+        )
+    return rows

@@ -1,0 +1,238 @@
+"""The bench's AWS (moto, in this process) and each function's sample request made real.
+
+Each function gets the request of its ``events/*.json`` sample, with the seed tenant (the samples
+already name it), a fresh app token, a real account and a real shopper's tokens, as
+``tests/integration/test_events.py`` prepares them. The table is emptied before each sample, so
+every sample finds the state it was written for.
+"""
+
+import json
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+
+from customer_auth.api import runtime
+from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.outbox import EventBridgeOutbox
+
+from .. import local_env
+from ..local_api.router import Router
+from ..operator import seed
+from ..sam_template import ROOT, Route
+from .replay import Recorder, Replayer
+
+EVENTS = ROOT / "events"
+SEED = json.loads((ROOT / "tools" / "local_api" / "seed.json").read_text())
+
+NO_CONTENT = {
+    "ChangePasswordFunction",
+    "LogOutFunction",
+    "SetLoginLockedFunction",
+    "TwoFactorRequestFunction",
+}
+TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
+"""Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
+SHOPPER_TOKEN_PLACEHOLDERS = {
+    "<accessToken of a CustomerAuthTicket>": "accessToken",
+    "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
+    "<refreshToken of a CustomerAuthTicket>": "refreshToken",
+    "<userId of a CustomerAuthTicket>": "userId",
+    "<otpCode from the tenant's mailer>": "otpCode",
+}
+
+
+def sample_file(function: str) -> Path:
+    """``CreateLoginFunction`` -> ``events/create_login.json``."""
+    stem = function.removesuffix("Function")
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in stem).lstrip("_")
+    return EVENTS / f"{snake}.json"
+
+
+def _sample_body(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(json.loads((EVENTS / f"{name}.json").read_text())["body"])
+    return body
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A function's sample event, made real, and the status it must get."""
+
+    route: Route
+    event: dict[str, Any]
+    expected_status: int
+
+
+class World:
+    """The table, keys and code bus of template.yaml in moto, the seed tenant, and every function
+    loaded as a warm container keeps it. Call inside ``mock_aws()``."""
+
+    def __init__(self, recorder: Recorder, replayer: Replayer) -> None:
+        self.table = os.environ["TABLE_NAME"]
+        self.dynamodb = boto3.client("dynamodb")
+        local_env.create_table(self.dynamodb, self.table)
+        self.secret = _secret_string(
+            local_env.create_signing_secret(
+                boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"]
+            )
+        )
+        boto3.client("events").create_event_bus(Name=os.environ["CODE_EVENT_BUS_NAME"])
+        self.router = Router()
+        self.recorder = recorder
+        self.replayer = replayer
+        for client in self._clients():
+            recorder.attach(client)
+            replayer.attach(client)
+        self.reset()
+        self.app_token()  # the first request fetches the signing keys; now they are cached
+        secrets_client = runtime.secrets_provider().client
+        recorder.attach(secrets_client)
+        replayer.attach(secrets_client)
+
+    def _clients(self) -> list[Any]:
+        outbox = runtime.code_outbox()
+        assert isinstance(outbox, EventBridgeOutbox), "the bench puts 2FA codes on EventBridge, as AWS does"
+        return [runtime.store()._db, outbox._events]
+
+    def clients(self) -> dict[str, Any]:
+        """The clients the functions call, by botocore service name."""
+        dynamodb, events = self._clients()
+        return {"dynamodb": dynamodb, "events": events}
+
+    def reset(self) -> None:
+        """An empty table with the seed file's tenant and app client."""
+        self.replayer.active = False
+        self.dynamodb.delete_table(TableName=self.table)
+        local_env.create_table(self.dynamodb, self.table)
+        seed(runtime.store(), SEED)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        sent = {
+            "content-type": "application/json",
+            "x-vol-tenant": str(SEED["tenant"]["id"]),
+            "x-vol-site": str(SEED["tenant"]["sites"][0]["id"]),
+            **(headers or {}),
+        }
+        if token is not None:
+            sent["authorization"] = f"Bearer {token}"
+        payload = json.dumps(body).encode() if body is not None else b""
+        response = self.router.request(method, path, urlencode(query or {}), list(sent.items()), payload)
+        assert response is not None, f"no route for {method} {path}"
+        text = response.get("body") or ""
+        return int(response["statusCode"]), json.loads(text) if text else None
+
+    def app_token(self) -> str:
+        client = SEED["clients"][0]
+        status, body = self.call(
+            "POST",
+            "/api/platform/applications/authtickets/oauth",
+            {
+                "client_id": client["clientId"],
+                "client_secret": client["secret"],
+                "grant_type": "client_credentials",
+            },
+        )
+        assert status == 200, body
+        token: str = body["access_token"]
+        return token
+
+    def prepare(self, function: str) -> Sample:
+        """The function's sample with this world's tenant, tokens and a real shopper: every
+        sample but Create-Login's acts on a shopper who has the Create-Login sample's login."""
+        self.reset()
+        token = self.app_token()
+        status, account = self.call(
+            "POST",
+            "/api/commerce/customer/accounts",
+            {"emailAddress": "someone.else@example.com", "firstName": "Grace", "lastName": "Guest"},
+            token=token,
+        )
+        assert status == 200, account
+        account_id = int(account["id"])
+        ticket: dict[str, Any] | None = None
+        if function != "CreateLoginFunction":
+            status, ticket = self.call(
+                "POST",
+                f"/api/commerce/customer/accounts/{account_id}/Create-Login",
+                _sample_body("create_login"),
+                token=token,
+            )
+            assert status == 200, ticket
+        if function in TWO_FACTOR:
+            ticket = self._waiting_ticket(token, with_code=function == "TwoFactorAuthFunction")
+        event = json.loads(sample_file(function).read_text())
+        route = next(r for r in self.router.routes if r.route_key == event["routeKey"])
+        expected = 404 if function == "NotFoundFunction" else 204 if function in NO_CONTENT else 200
+        return Sample(route, self._localised(event, account_id, ticket), expected)
+
+    def _waiting_ticket(self, token: str, *, with_code: bool) -> dict[str, Any]:
+        store = runtime.store()
+        tenant = store.get_tenant(SEED["tenant"]["id"])
+        assert tenant is not None
+        store.put_tenant(replace(tenant, two_factor_policy=TwoFactorPolicy(always=True)))
+        status, ticket = self.call(
+            "POST", "/api/commerce/customer/authtickets", _sample_body("sign_in"), token=token
+        )
+        assert status == 200, ticket
+        assert ticket["requires2FA"] is True, ticket
+        if with_code:
+            self.recorder.start()
+            status, body = self.call(
+                "POST",
+                "/api/commerce/customer/authtickets/2fa/request",
+                token=token,
+                headers={"x-vol-user-claims": ticket["accessToken"]},
+            )
+            calls = self.recorder.stop()
+            assert status == 204, body
+            (put,) = [c for c in calls if c.operation == "PutEvents"]
+            ticket["otpCode"] = json.loads(put.params["Entries"][0]["Detail"])["otpCode"]
+        assert isinstance(ticket, dict)
+        return ticket
+
+    def _localised(
+        self, event: dict[str, Any], account_id: int, ticket: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        headers = event["headers"]
+        if "authorization" in headers:
+            headers["authorization"] = f"Bearer {self.app_token()}"
+        parameters = event.get("pathParameters", {})
+        for name, value in (("accountId", account_id), ("tenantId", SEED["tenant"]["id"])):
+            if name in parameters:
+                old = parameters[name]
+                parameters[name] = str(value)
+                event["rawPath"] = event["rawPath"].replace(old, str(value))
+                event["requestContext"]["http"]["path"] = event["rawPath"]
+        tokens = {
+            p: str(ticket[f]) for p, f in SHOPPER_TOKEN_PLACEHOLDERS.items() if ticket and ticket.get(f)
+        }
+        for placeholder, real in tokens.items():
+            for header, value in headers.items():
+                headers[header] = value.replace(placeholder, real)
+            if event.get("body"):
+                event["body"] = event["body"].replace(placeholder, real)
+        if event["routeKey"].endswith("/oauth"):
+            body = json.loads(event["body"])
+            body["client_id"], body["client_secret"] = (
+                SEED["clients"][0]["clientId"],
+                SEED["clients"][0]["secret"],
+            )
+            event["body"] = json.dumps(body)
+        return event
+
+
+def _secret_string(arn: str) -> str:
+    value: str = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    return value
