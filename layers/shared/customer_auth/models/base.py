@@ -1,9 +1,18 @@
 """Shared model configuration and constrained field types for Kibo's camelCase JSON."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 
 NAME_MAX = 256
@@ -18,12 +27,23 @@ Name = Annotated[str, StringConstraints(strict=True, max_length=NAME_MAX)]
 Text = Annotated[str, StringConstraints(strict=True, max_length=TEXT_MAX)]
 
 
+def _in_utc(value: datetime) -> datetime:
+    """The same instant in UTC; one that UTC cannot hold (before year 1) is a bad value."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the instant is out of range in UTC") from None
+
+
 def _iso_z(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-Timestamp = Annotated[AwareDatetime, Strict(False), PlainSerializer(_iso_z, return_type=str)]
-"""A UTC instant, written as ISO-8601 with milliseconds and ``Z`` as Kibo does."""
+Timestamp = Annotated[
+    AwareDatetime, Strict(False), AfterValidator(_in_utc), PlainSerializer(_iso_z, return_type=str)
+]
+"""An instant, taken in any offset and kept and written in UTC: ISO-8601 with milliseconds and
+``Z`` as Kibo does (four-digit years, so every written date reads back)."""
 
 
 def _is_none(value: object) -> bool:
