@@ -52,6 +52,7 @@ DYNAMODB_ACTIONS = {
         "dynamodb:ConditionCheckItem",
     },
     "JwksFunction": set(),
+    "ApiDocsFunction": set(),
     "NotFoundFunction": set(),
 }
 

@@ -109,6 +109,7 @@ demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secre
 operator tool on this table:
   AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
 2FA codes (the mailer's outbox, one JSON line per code): {outbox}
+API docs: {base}/api/docs (Swagger UI; the OpenAPI document is {base}/api/docs/openapi.json)
 
 # ready to paste (needs jq):
 API={base}; H=(-H "x-vol-tenant: {tenant["id"]}" -H "x-vol-site: {site}" -H "content-type: application/json")

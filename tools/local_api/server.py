@@ -15,6 +15,26 @@ from .router import Router
 _MAX_BODY = 10 * 1024 * 1024
 """API Gateway's payload limit."""
 
+SWAGGER_PATH = "/api/docs"
+SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+SWAGGER_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>customer-auth API</title>
+  <link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{SWAGGER_UI}/swagger-ui-bundle.js" crossorigin></script>
+  <script>
+    SwaggerUIBundle({{url: "/api/docs/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true}});
+  </script>
+</body>
+</html>
+""".encode()
+"""Swagger UI (from a CDN) over the API's own OpenAPI document: ``make run`` only, not deployed."""
+
 
 def _error(status: int, code: str, message: str) -> bytes:
     """The service's own error body, for what the local server refuses before any function runs."""
@@ -24,6 +44,9 @@ def _error(status: int, code: str, message: str) -> bytes:
 def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: with Nagle's algorithm on, each reply on a
+        # kept-open connection waited ~40 ms for the client's delayed acknowledgement.
+        disable_nagle_algorithm = True
         server_version = "customer-auth-local"
 
         def _serve(self) -> None:
@@ -37,6 +60,9 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 )
                 return
             body = self.rfile.read(length) if length else b""
+            if self.command == "GET" and url.path == SWAGGER_PATH:
+                self._send(200, {"content-type": "text/html; charset=utf-8"}, SWAGGER_PAGE)
+                return
             response = router.request(self.command, url.path, url.query, list(self.headers.items()), body)
             if response is None:
                 status, code = (
