@@ -10,7 +10,7 @@ UV ?= uv
 RUN := $(UV) run --frozen
 PORT ?= 3000
 
-.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean
+.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,11 +41,16 @@ sam-validate:  ## SAM's own validation and lint (SAM CLI in uv's tool cache, tel
 	SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam validate --lint --region us-east-1
 
 SAM := PATH="$(dir $(UV_PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam
-build:  ## sam build (no container): functions and the arm64 layer into .aws-sam/build
+# Lambda's code directories are read-only, so a build without bytecode compiles every module at
+# every cold start (seconds); unchecked-hash .pyc files are valid whatever the files' mtimes.
+PRECOMPILE = $(UV_PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash
+build:  ## sam build (no container): functions and the arm64 layer into .aws-sam/build, precompiled
 	$(SAM) build
+	$(PRECOMPILE) .aws-sam/build
 
 build-host: install  ## the same build for this machine's architecture, which the built-function test imports
 	$(SAM) build --template-file $$($(RUN) python -m tools.host_template) --build-dir .aws-sam/build-host
+	$(PRECOMPILE) .aws-sam/build-host
 
 pytest: install sdk-deps
 	$(RUN) pytest -n 2
@@ -53,6 +58,20 @@ pytest: install sdk-deps
 sdk-deps:  ## Kibo's own JavaScript SDK, for the conformance test (skipped without node/npm)
 	@if command -v npm >/dev/null; then cd tests/sdk && npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the Kibo SDK test will be skipped"; fi
+
+bench: install  ## round trips, warm overhead, cold starts, hashing, embedded backend vs budgets (~4 min)
+	$(RUN) python -m tools.bench --json bench-results.json
+
+load: install  ## 50 shoppers for 30 s against the local server (locust): errors, throughput, latency, sessions (~1 min)
+	$(RUN) python -m tools.load --json load-results.json
+
+.PHONY: openapi fuzz
+openapi: install  ## regenerate functions/api_docs/openapi.json, the whole API's OpenAPI document, from the code
+	$(RUN) python -m tools.openapi
+
+FUZZ_EXAMPLES ?= 1000
+fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/fuzz -q
 
 requirements: install  ## re-export the layer's requirements.txt from uv.lock
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
