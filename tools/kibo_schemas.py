@@ -1,0 +1,59 @@
+"""``python -m tools.kibo_schemas [KIBO_DIR]``: the parts of Kibo's published specs our bodies are
+checked against, copied into tests/kibo/schemas.json.
+
+The conformance test must run on a clean clone, where Kibo's specs (``../shared/kibo`` beside the
+repository) may not be. This keeps the four schemas it checks and everything they refer to,
+unchanged, with the spec each came from.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "tests" / "kibo" / "schemas.json"
+CHECKED = {
+    "openapi_customer.json": ["CustomerAuthTicket", "CustomerAccount", "LoginState"],
+    "openapi_appdevelopment.json": ["OAuthAccessTokenResponse"],
+}
+_REF = "#/components/schemas/"
+
+
+def _referenced(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].removeprefix(_REF)} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_referenced(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_referenced(item) for item in node))
+    return set()
+
+
+def kept_schemas(spec: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """``names`` and every schema they refer to, directly or not."""
+    schemas = spec["components"]["schemas"]
+    kept: dict[str, Any] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name not in kept:
+            kept[name] = schemas[name]
+            pending.extend(_referenced(schemas[name]) - kept.keys())
+    return dict(sorted(kept.items()))
+
+
+def main(argv: list[str]) -> int:
+    kibo = Path(argv[0]) if argv else ROOT.parent / "shared" / "kibo"
+    document = {
+        spec_file: {
+            "components": {"schemas": kept_schemas(json.loads((kibo / spec_file).read_text()), names)}
+        }
+        for spec_file, names in CHECKED.items()
+    }
+    OUT.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    print(OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
