@@ -28,6 +28,7 @@ from .errors import (
 from .ports import SessionStore
 from .records import Login, Session, SessionContext, StoredAccount
 from .sessions import IssuedTokens, SessionStarter
+from .shopper import live_session
 from .tenants import SignInPolicy
 
 _ATTEMPTS = 3
@@ -104,16 +105,10 @@ class TicketService:
 
     def current_account(self, tenant_id: int, access_token: str) -> CustomerAccount:
         """The account of a live session, named by its opaque access token."""
-        locator = session_locator(access_token)
-        if locator is None or locator.tenant_id != tenant_id:
-            raise dead_session()
-        digest = token_digest(access_token)
-        context = self._store.load_session(locator, access_digest=digest, with_tenant=False)
-        now = self._clock()
-        access = context.access_token
-        if access is None or access.sid != locator.sid or now >= access.expires_at:
-            raise dead_session()
-        return _live_account(context, now)
+        live = live_session(self._store, tenant_id, access_token, self._clock())
+        if live is None or not live.session.is_complete():
+            raise dead_session()  # a session waiting for its second factor is good only for the 2FA routes
+        return live.account.account
 
     def current_account_from_jwt(self, jwt: JwtCodec, token: str, tenant_id: int | None) -> CustomerAccount:
         """The account of a live session, named by its signed ``jwtAccessToken``."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models.auth import CustomerAuthTicket
-from ..tokens.opaque import session_locator, token_digest
 from .caller import Caller
 from .clock import Clock
 from .errors import (
@@ -40,6 +39,7 @@ from .records import (
     StoredAccount,
 )
 from .sessions import SessionGrant, SessionStarter, StartedSession
+from .shopper import live_session
 
 CODE_DIGITS = 6
 _CODE = re.compile(rf"[0-9]{{{CODE_DIGITS}}}")
@@ -180,23 +180,10 @@ class TwoFactorService:
         """The live session waiting for its second factor that ``access_token`` names; 401 else."""
         if not access_token:
             raise Unauthenticated("The accessToken of the sign-in is required in x-vol-user-claims.")
-        locator = session_locator(access_token)
-        if locator is None or locator.tenant_id != caller.tenant_id:
+        live = live_session(self._store, caller.tenant_id, access_token, now, with_challenge=True)
+        awaited = live.session.awaiting if live is not None else None
+        if live is None or awaited is None:
             raise not_waiting()
-        context = self._store.load_session(
-            locator, access_digest=token_digest(access_token), with_tenant=False, with_challenge=True
-        )
-        access, session, login, account = (
-            context.access_token,
-            context.session,
-            context.login,
-            context.account,
-        )
-        if access is None or access.sid != locator.sid or now >= access.expires_at:
-            raise not_waiting()
-        if session is None or login is None or account is None:
-            raise not_waiting()
-        if session.awaiting is None or not session.is_live(login, now):
-            raise not_waiting()
-        challenge = context.challenge or CodeChallenge(locator.tenant_id, locator.account_id)
-        return _Waiting(session, session.awaiting, login, account, challenge)
+        session = live.session
+        challenge = live.challenge or CodeChallenge(session.tenant_id, session.account_id)
+        return _Waiting(session, awaited, live.login, live.account, challenge)
