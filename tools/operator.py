@@ -34,7 +34,7 @@ def store_for(table: str) -> DynamoStore:
 
 
 def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
-    """A tenant from the seed file's JSON shape (the README documents it); its policies use the
+    """A tenant from the seed file's JSON shape (docs/configuration.md documents it); its policies use the
     stored item's names, and names left out keep their defaults."""
     return Tenant(
         id=int(spec["id"]),
