@@ -23,6 +23,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import OpenAPI, Server
 
+from customer_auth.api.docs import EMPTY
+
 from . import sam_template
 from .local_api.router import Router
 
@@ -366,7 +368,8 @@ def _callers(spec: dict[str, Any]) -> None:
 
 
 def _headers(spec: dict[str, Any]) -> None:
-    """Every response's x-vol-correlation; Retry-After on 429 and 503; no body on 204."""
+    """Every response's x-vol-correlation; Retry-After on 429 and 503; no body on 204, nor on a
+    200 documented as empty (Kibo's answer to Reset-Password and Update-Forgotten-Password)."""
     spec["components"]["headers"] = copy.deepcopy(HEADERS)
     for operation in _all_operations(spec):
         for status, response in operation["responses"].items():
@@ -374,7 +377,7 @@ def _headers(spec: dict[str, Any]) -> None:
             if status in RETRY_AFTER:
                 headers["Retry-After"] = {"$ref": "#/components/headers/RetryAfter"}
             response["headers"] = headers
-            if status == "204":
+            if status == "204" or response.get("description") == EMPTY:
                 response.pop("content", None)
 
 

@@ -6,6 +6,7 @@ Works against whatever DynamoDB boto3 is pointed at: the standard AWS environmen
     python -m tools.operator tenant put --id 1000 --name Acme --site 2000:Storefront
     python -m tools.operator tenant put --id 1000 --name Acme --max-failed-attempts 10 --lockout-minutes 5
     python -m tools.operator tenant put --id 1000 --name Acme --two-factor fingerprint,region
+    python -m tools.operator tenant put --id 1000 --name Acme --password-reset-minutes 30
     python -m tools.operator client create --tenant-id 1000 --name storefront --all-behaviors
     python -m tools.operator seed tools/local_api/seed.json
 """
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         help="Kibo's legacy password rule (off)",
     )
     put.add_argument(
+        "--password-reset-minutes", type=int, help="how long a password-reset code is good for (60)"
+    )
+    put.add_argument(
         "--two-factor",
         type=_two_factor,
         help="when sign-in asks for a code: off, always, fingerprint, region or fingerprint,region (off)",
@@ -163,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 maxLockoutMinutes=args.max_lockout_minutes,
                 refreshGraceSeconds=args.refresh_grace_seconds,
                 requireLetterAndDigit=args.require_letter_and_digit,
+                passwordResetMinutes=args.password_reset_minutes,
             )
             saved = provision_tenant(
                 store,

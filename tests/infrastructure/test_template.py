@@ -43,6 +43,16 @@ DYNAMODB_ACTIONS = {
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
     },
+    "ResetPasswordFunction": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    },
+    "UpdateForgottenPasswordFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "SetPasswordChangeRequiredFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem"},
+    "LoginStateByUserNameFunction": {"dynamodb:BatchGetItem"},
+    "LoginStateByEmailAddressFunction": {"dynamodb:BatchGetItem"},
     "TenantDataFunction": {"dynamodb:GetItem"},
     "GetAccountFunction": {"dynamodb:GetItem"},
     "CreateLoginFunction": {

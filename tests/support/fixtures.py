@@ -145,7 +145,12 @@ class Mailer:
         events.put_rule(
             Name="tenant-mailer",
             EventBusName=bus,
-            EventPattern=json.dumps({"source": ["customer-auth"], "detail-type": ["TwoFactorCodeRequested"]}),
+            EventPattern=json.dumps(
+                {
+                    "source": ["customer-auth"],
+                    "detail-type": ["TwoFactorCodeRequested", "PasswordResetRequested"],
+                }
+            ),
         )
         events.put_targets(
             Rule="tenant-mailer", EventBusName=bus, Targets=[{"Id": "mailer", "Arn": queue_arn}]
@@ -165,8 +170,12 @@ class Mailer:
                 self._sqs.delete_message(QueueUrl=self._queue, ReceiptHandle=message["ReceiptHandle"])
 
     def codes(self) -> list[str]:
-        """The codes sent since the last call, oldest first."""
-        return [event["detail"]["otpCode"] for event in self.events()]
+        """The 2FA codes sent since the last call, oldest first."""
+        return [event["detail"]["otpCode"] for event in self.events() if "otpCode" in event["detail"]]
+
+    def reset_codes(self) -> list[str]:
+        """The password-reset confirmation codes sent since the last call, oldest first."""
+        return [e["detail"]["confirmationCode"] for e in self.events() if "confirmationCode" in e["detail"]]
 
 
 class FrozenClock:

@@ -54,6 +54,10 @@ class SerializedClient:
         """Let no transaction start before ``parties`` are waiting: every read precedes every write."""
         self._writers = threading.Barrier(parties)
 
+    def release(self) -> None:
+        """Let transactions run freely again (after the race)."""
+        self._writers = None
+
     def in_lockstep(self, racers: int) -> None:
         """In every round of writes, each racer still trying has read the item before any of them
         writes, so exactly one conditional write per round succeeds."""

@@ -3,7 +3,7 @@
 Uses an embedded DynamoDB (moto) unless AWS_ENDPOINT_URL_DYNAMODB points at another one; the
 signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
-instead of EventBridge.
+instead of EventBridge; password-reset codes to password-resets.jsonl beside it.
 """
 
 import argparse
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from customer_auth.outbox import LOCAL_FILES
 
 from .. import local_env
 from ..operator import seed, store_for
@@ -109,6 +111,7 @@ demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secre
 operator tool on this table:
   AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
 2FA codes (the mailer's outbox, one JSON line per code): {outbox}
+password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
 API docs: {base}/api/docs (Swagger UI; the OpenAPI document is {base}/api/docs/openapi.json)
 
 # ready to paste (needs jq):

@@ -1,5 +1,5 @@
-"""Where two-factor codes go to be sent: the tenant's mailer listens on an EventBridge bus in AWS;
-under ``make run`` a local file stands in for it."""
+"""Where codes go to be sent (two-factor codes, password-reset confirmation codes): the tenant's
+mailer listens on an EventBridge bus in AWS; under ``make run`` local files stand in for it."""
 
 import json
 import os
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .domain.errors import Unavailable
-from .domain.ports import CodeDelivery
+from .domain.ports import CodeDelivery, OutboxEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient
@@ -18,9 +18,21 @@ if TYPE_CHECKING:
 EVENT_SOURCE = "customer-auth"
 EVENT_DETAIL_TYPE = "TwoFactorCodeRequested"
 
+LOCAL_FILES = {"PasswordResetRequested": "password-resets.jsonl"}
+"""Under ``make run``, the file (beside the 2FA codes file) each other event type is written to;
+types not named here (decoys that keep timing equal) are not written anywhere locally."""
+
 
 class _Log(Protocol):
     def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def two_factor_event(delivery: CodeDelivery) -> OutboxEvent:
+    return OutboxEvent(
+        EVENT_DETAIL_TYPE,
+        event_detail(delivery),
+        {"userId": delivery.user_id, "accountId": delivery.account_id},
+    )
 
 
 def event_detail(delivery: CodeDelivery) -> dict[str, Any]:
@@ -46,14 +58,18 @@ class EventBridgeOutbox:
         self._bus = bus_name
 
     def deliver(self, delivery: CodeDelivery) -> None:
+        self.publish(two_factor_event(delivery))
+
+    def publish(self, event: OutboxEvent) -> None:
+        """One event on the bus, or ``Unavailable``."""
         try:
             response = self._events.put_events(
                 Entries=[
                     {
                         "EventBusName": self._bus,
                         "Source": EVENT_SOURCE,
-                        "DetailType": EVENT_DETAIL_TYPE,
-                        "Detail": json.dumps(event_detail(delivery)),
+                        "DetailType": event.detail_type,
+                        "Detail": json.dumps(dict(event.detail)),
                     }
                 ]
             )
@@ -65,8 +81,9 @@ class EventBridgeOutbox:
 
 
 class FileOutbox:
-    """``make run``'s mailer: one JSON line per code in a local file, and a log line (without the
-    code) saying where it went."""
+    """``make run``'s mailer: one JSON line per event (its detail) in a local file, and a log line
+    (without the code) saying where it went. 2FA codes go to ``path``; other events to their
+    ``LOCAL_FILES`` name in the same folder."""
 
     _lock = threading.Lock()
 
@@ -74,17 +91,29 @@ class FileOutbox:
         self._path = path
         self._log = log
 
+    def path_of(self, detail_type: str) -> Path | None:
+        if detail_type == EVENT_DETAIL_TYPE:
+            return self._path
+        name = LOCAL_FILES.get(detail_type)
+        return self._path.with_name(name) if name else None
+
     def deliver(self, delivery: CodeDelivery) -> None:
-        line = json.dumps(event_detail(delivery)) + "\n"
+        self.publish(two_factor_event(delivery))
+
+    def publish(self, event: OutboxEvent) -> None:
+        path = self.path_of(event.detail_type)
+        if path is None:
+            return
+        line = json.dumps(dict(event.detail)) + "\n"
         try:
             with self._lock:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 with os.fdopen(fd, "a", encoding="utf-8") as outbox:
                     outbox.write(line)
         except OSError as error:
             raise Unavailable(f"local outbox: {type(error).__name__}") from error
         self._log.info(
-            "2FA code written to the local outbox",
-            extra={"outbox": str(self._path), "userId": delivery.user_id, "accountId": delivery.account_id},
+            f"{event.detail_type} written to the local outbox",
+            extra={"outbox": str(path), **event.log_fields},
         )

@@ -14,6 +14,8 @@ _REFUSALS = {
     503: "SERVICE_UNAVAILABLE: a dependency failed after retries (Retry-After); nothing was written",
 }
 
+EMPTY = "Done; no body"
+
 CALLER_REFUSALS = (400, 401, 403, 503)
 """What any route that checks an app token and reads DynamoDB may answer."""
 
@@ -24,12 +26,14 @@ def route_docs(
     ok: type | None,
     *,
     refusals: tuple[int, ...] = CALLER_REFUSALS,
+    empty_status: int = 204,
 ) -> dict[str, Any]:
-    """Keyword arguments for a route decorator: ``ok`` is the 200 body model, ``None`` for a 204."""
+    """Keyword arguments for a route decorator: ``ok`` is the 200 body model, ``None`` for an empty
+    answer with ``empty_status`` (204, or 200 where Kibo answers so)."""
     responses: dict[int, Any] = (
         {200: {"description": "Success", "content": {"application/json": {"model": ok}}}}
         if ok is not None
-        else {204: {"description": "Done; no body"}}
+        else {empty_status: {"description": EMPTY}}
     )
     for status in refusals:
         responses[status] = {

@@ -14,6 +14,7 @@ from ..domain.errors import (
     InvalidParameter,
     InvalidToken,
     NotFound,
+    PasswordChangeRequired,
     TooManyRequests,
     Unauthenticated,
 )
@@ -26,6 +27,7 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
     (Unauthenticated, 401, "UNAUTHORIZED"),
     (InvalidCredentials, 401, "INVALID_CREDENTIALS"),
     (InvalidToken, 401, "INVALID_TOKEN"),
+    (PasswordChangeRequired, 403, "PASSWORD_CHANGE_REQUIRED"),
     (Forbidden, 403, "FORBIDDEN"),
     (NotFound, 404, "ITEM_NOT_FOUND"),
     (Conflict, 409, "VALIDATION_CONFLICT"),

@@ -175,8 +175,9 @@ def json_response(
     )
 
 
-def no_content() -> Response[str]:
-    return Response(status_code=204, content_type="application/json", body="")
+def no_content(status: int = 204) -> Response[str]:
+    """An empty answer: 204, or 200 where Kibo answers so (Reset-Password)."""
+    return Response(status_code=status, content_type="application/json", body="")
 
 
 def lambda_entry(

@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 
     from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
-    from ..domain.ports import CodeOutbox
+    from ..domain.recovery import RecoveryService
     from ..domain.signin import SignInService
     from ..domain.tickets import TicketService
     from ..domain.twofactor import TwoFactorService
+    from ..outbox import EventBridgeOutbox, FileOutbox
     from ..passwords import Argon2idHasher
 
 _BOTO_CONFIG = Config(
@@ -121,9 +122,17 @@ def two_factor_service() -> "TwoFactorService":
     return TwoFactorService(store(), code_outbox, SessionStarter(jwt_codec()), now_clock())
 
 
+def recovery_service() -> "RecoveryService":
+    """Password recovery: only Update-Forgotten-Password hashes (argon2 is loaded on first use)."""
+    from ..domain.recovery import RecoveryService
+
+    return RecoveryService(store(), code_outbox, _password_hasher, now_clock())
+
+
 @cache
-def code_outbox() -> "CodeOutbox":
-    """The local outbox file when one is configured (``make run``), else the EventBridge bus."""
+def code_outbox() -> "EventBridgeOutbox | FileOutbox":
+    """The local outbox file when one is configured (``make run``), else the EventBridge bus: 2FA
+    codes and password-reset codes alike."""
     from ..outbox import EventBridgeOutbox, FileOutbox
 
     config = settings()
@@ -134,7 +143,7 @@ def code_outbox() -> "CodeOutbox":
 
         return FileOutbox(Path(config.code_outbox_file), logger)
     if not config.code_event_bus_name:
-        raise RuntimeError("CODE_EVENT_BUS_NAME (or CODE_OUTBOX_FILE) must be set to deliver 2FA codes")
+        raise RuntimeError("CODE_EVENT_BUS_NAME (or CODE_OUTBOX_FILE) must be set to deliver codes")
     return EventBridgeOutbox(boto3.client("events", config=_BOTO_CONFIG), config.code_event_bus_name)
 
 

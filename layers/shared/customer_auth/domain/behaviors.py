@@ -9,4 +9,5 @@ class Behavior(StrEnum):
     ACCOUNT_UPDATE = "customer:account:update"
     LOGIN_CREATE = "customer-auth:login:create"
     TICKET_CREATE = "customer-auth:ticket:create"
+    PASSWORD_RESET = "customer-auth:password:reset"
     CONFIGURE_TOKEN_DURATIONS = "customer-auth:configure-token-durations"

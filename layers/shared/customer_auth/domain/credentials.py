@@ -9,7 +9,7 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, Forbidden, InvalidCredentials, InvalidParameter, NotFound, Unavailable
 from .passwords import PasswordHasher, check_password_policy
 from .ports import SessionStore
-from .records import Login, LoginContext, StoredAccount, account_in_step
+from .records import Login, LoginContext, StoredAccount, account_in_step, normalize_identifier
 from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
@@ -73,6 +73,16 @@ class CredentialService:
                 continue
             return
 
+    def set_password_change_required(self, caller: Caller, account_id: int, required: bool) -> None:
+        """Require (or stop requiring) a password change before the login's next sign-in."""
+        for _, _, login in self._fresh_reads(caller, account_id):
+            now = self._clock()
+            try:
+                self._store.replace_login(login, login.change_required(now, required=required))
+            except ConcurrentUpdate:
+                continue
+            return
+
     def _fresh_reads(self, caller: Caller, account_id: int) -> Iterator[tuple[Tenant, StoredAccount, Login]]:
         """The login read afresh for each write attempt, as many times as racing failed sign-ins
         can force (``SignInPolicy.login_write_rounds``); beyond that the service is unavailable."""
@@ -86,9 +96,28 @@ class CredentialService:
                 raise Unavailable("the login kept changing")
             yield tenant, stored, login
 
+    def login_state_by_name(self, caller: Caller, name: str, *, email: bool) -> LoginState:
+        return login_state_by_name(self._store, caller, name, self._clock(), email=email)
+
     def login_state(self, caller: Caller, account_id: int) -> LoginState:
         tenant, _, login = _login_of(self._store.load_login(caller.tenant_id, account_id), account_id)
         return login_state(login, tenant.sign_in_policy, self._clock())
+
+
+def login_state_by_name(
+    store: SessionStore, caller: Caller, name: str, now: datetime, *, email: bool
+) -> LoginState:
+    """The ``LoginState`` of the login whose username (``email=False``) or email is ``name``; 404
+    when there is none."""
+    identifier = normalize_identifier(name)
+    account_id, tenant = store.identify(caller.tenant_id, identifier)
+    if account_id is not None:
+        login = store.load_login(caller.tenant_id, account_id, with_tenant=False).login
+        own = (login.email if email else login.username) if login is not None else None
+        if login is not None and own is not None and normalize_identifier(own) == identifier:
+            return login_state(login, usable_tenant(tenant, None).sign_in_policy, now)
+    field = "emailAddress" if email else "userName"
+    raise NotFound(f"No login has this {field}.", field=field)
 
 
 def login_state(login: Login, policy: SignInPolicy, now: datetime) -> LoginState:
@@ -96,6 +125,7 @@ def login_state(login: Login, policy: SignInPolicy, now: datetime) -> LoginState
     locked = login.is_locked(now)
     failures = login.failures_counted(now)
     return LoginState(
+        is_password_change_required=login.password_change_required,
         is_locked=locked,
         failed_login_attempt_count=failures,
         remaining_login_attempts=0 if locked else max(0, policy.max_failed_attempts - failures),

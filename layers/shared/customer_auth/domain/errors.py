@@ -46,6 +46,10 @@ class Forbidden(DomainError):
     """The caller is known but may not do this here (403)."""
 
 
+class PasswordChangeRequired(DomainError):
+    """The right password, but the login must change it before signing in again (403)."""
+
+
 class NotFound(DomainError):
     """The item does not exist in the caller's tenant (404)."""
 

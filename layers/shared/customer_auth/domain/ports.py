@@ -1,11 +1,13 @@
 """What the domain needs from storage. The DynamoDB store implements it; tests may fake it."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..models.account import CustomerAccount
 from ..tokens.opaque import SessionLocator
+from .codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from .records import (
     AccountChange,
     AppClient,
@@ -107,6 +109,42 @@ class SessionStore(Protocol):
 
     def complete_second_factor(self, passed: SecondFactorPassed) -> None:
         """All of a correct code's writes, or none (``ConcurrentUpdate``)."""
+
+
+class CodeStore(Protocol):
+    """A login's one-time codes (password recovery), found by the login's username or email."""
+
+    def identify(self, tenant_id: int, normalized: str) -> tuple[int | None, Tenant | None]: ...
+
+    def load_login_with_code(self, tenant_id: int, account_id: int, purpose: str) -> LoginWithCode:
+        """The account, its login and its code for ``purpose`` (an empty one if none), in one read."""
+
+    def spend_refused_write(self, tenant_id: int, normalized: str) -> None: ...
+
+    def replace_code(self, before: OneTimeCode, after: OneTimeCode | None) -> None:
+        """Write ``after`` (``None``: delete) if the code is still at ``before``'s version (0: none
+        stored); else ``ConcurrentUpdate``."""
+
+    def redeem_code(self, redeemed: CodeRedeemed) -> None:
+        """All of a right code's writes, or none (``ConcurrentUpdate``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    """Something the tenant's systems must act on (a mail to send), put on the outbox.
+
+    ``detail`` may carry a secret (a code) for the mailer: it is never logged. ``log_fields`` say,
+    without secrets, what the event was about.
+    """
+
+    detail_type: str
+    detail: Mapping[str, Any] = field(repr=False)
+    log_fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+class EventOutbox(Protocol):
+    def publish(self, event: OutboxEvent) -> None:
+        """Hand the event over; ``Unavailable`` if it could not be."""
 
 
 @dataclass(frozen=True, slots=True)

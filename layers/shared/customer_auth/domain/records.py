@@ -84,6 +84,8 @@ class Login:
     password_changed_at: datetime | None = None
     updated_at: datetime | None = None
     last_2fa_at: datetime | None = None
+    password_change_required: bool = False
+    """Set by the storefront's app: sign-in with the right password is refused until a change."""
 
     def knows_fingerprint(self, device: Device) -> bool:
         return (
@@ -159,11 +161,28 @@ class Login:
             password_hash=password_hash,
             password_is_external=False,
             password_changed_at=now,
+            password_change_required=False,
             failed_attempts=0,
             first_failed_at=None,
             generation=self.generation + 1,
         )
         return (changed._unlocked() if unlock else changed)._touched(now)
+
+    def with_imported_hash(self, external_hash: str, now: datetime, *, unlock: bool) -> "Login":
+        """A hash imported from another system (verified at the next sign-in): like a changed
+        password, every session revoked."""
+        changed = self.with_password(external_hash, now, unlock=unlock)
+        return replace(changed, password_is_external=True)
+
+    def recovered(self, password_hash: str, now: datetime) -> "Login":
+        """A password set with a recovery code: every session revoked, failures and a cooldown
+        forgotten; an operator's lock stays."""
+        changed = self.with_password(password_hash, now, unlock=False)
+        return replace(changed, locked_until=None, locks=0)
+
+    def change_required(self, now: datetime, *, required: bool) -> "Login":
+        """The storefront's app requires (or no longer requires) a password change."""
+        return replace(self, password_change_required=required)._touched(now)
 
     def locked(self, now: datetime, *, locked: bool) -> "Login":
         """An operator's lock (which revokes every session) or unlock."""

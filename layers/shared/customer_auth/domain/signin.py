@@ -5,7 +5,13 @@ from ..models.auth import CustomerAuthTicket, CustomerUserAuthInfo
 from .behaviors import Behavior
 from .caller import Caller
 from .clock import Clock
-from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unavailable
+from .errors import (
+    ConcurrentUpdate,
+    InvalidCredentials,
+    InvalidParameter,
+    PasswordChangeRequired,
+    Unavailable,
+)
 from .passwords import PasswordHasher
 from .ports import SessionStore
 from .records import Device, Login, account_in_step, normalize_identifier
@@ -95,6 +101,9 @@ class SignInService:
                 except ConcurrentUpdate:
                     continue
                 raise refused()
+            if login.password_change_required:
+                # Only the password's holder learns of the flag; nothing is issued or counted.
+                raise PasswordChangeRequired("The password must be changed before signing in.")
 
             device = Device.of(login.user_id, info.fingerprint, info.region)
             waits = _asks_second_factor(tenant.two_factor_policy, login, device)

@@ -75,8 +75,12 @@ class SignInPolicy:
     refresh_grace_seconds: int = 10
     """How long a rotated refresh token's immediate parent gets back the same child (0: strict)."""
     require_letter_and_digit: bool = False
+    password_reset_minutes: int = 60
+    """How long a password-reset confirmation code is good for."""
 
     def __post_init__(self) -> None:
+        if not 0 < self.password_reset_minutes <= 24 * 60:
+            raise InvalidParameter("passwordResetMinutes must be 1..1440.", field="passwordResetMinutes")
         if not 0 < self.max_failed_attempts <= 100:
             raise InvalidParameter("maxFailedAttempts must be 1..100.", field="maxFailedAttempts")
         if not 0 < self.lockout_minutes <= self.max_lockout_minutes <= 7 * 24 * 60:

@@ -76,6 +76,54 @@ class CustomerPasswordInfo(WireModel):
     external_password: ExternalHash | None = Field(default=None, repr=False)
 
 
+class CustomerResetPasswordInfo(WireModel):
+    """Body of Reset-Password: the login's email, or its user name (or email)."""
+
+    email_address: Name | None = None
+    user_name: Name | None = None
+    customer_set_code: Name | None = None
+
+
+class ConfirmationInfo(WireModel):
+    """Body of Update-Forgotten-Password: Kibo's ``ConfirmationInfo``."""
+
+    user_name: Name | None = None
+    confirmation_code: Secret | None = Field(default=None, repr=False)
+    new_password: Password | None = Field(default=None, repr=False)
+
+
+CHANGE_PASSWORDS_MAX = 100
+
+
+class AccountPasswordInfo(WireModel):
+    """One item of Change-Passwords: Kibo's ``AccountPasswordInfo``."""
+
+    account_id: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+    user_id: Name | None = None
+    unlock_account: StrictBool | None = None
+    password_info: CustomerPasswordInfo | None = None
+
+
+class AccountPasswordInfoCollection(WireModel):
+    """Body of Change-Passwords: up to 100 items, each changed on its own."""
+
+    total_count: StrictInt | None = None
+    items: Annotated[list[AccountPasswordInfo], Field(max_length=CHANGE_PASSWORDS_MAX)] | None = None
+
+
+class ChangePasswordResult(WireModel):
+    account_id: int
+    succeeded: bool
+    error_message: str | None = None
+
+
+class ChangePasswordResultCollection(WireModel):
+    """Kibo's ``ChangePasswordResultCollection``: one result per item, in the request's order."""
+
+    total_count: int
+    items: list[ChangePasswordResult]
+
+
 class RefreshTokenBody(WireModel):
     """The refresh token in a JSON body, which we recommend over Kibo's query string."""
 

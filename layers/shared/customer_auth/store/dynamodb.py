@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..domain.codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from ..domain.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
 from ..domain.records import (
     AccountChange,
@@ -267,6 +268,46 @@ class DynamoStore:
                 TableName=self._table,
                 Key=items.session_key(session.tenant_id, session.account_id, session.sid),
             )
+
+    # -- one-time codes (password recovery) -------------------------------------------------
+    def load_login_with_code(self, tenant_id: int, account_id: int, purpose: str) -> LoginWithCode:
+        account_key = items.account_key(tenant_id, account_id)
+        login_key = items.login_key(tenant_id, account_id)
+        code_key = items.one_time_code_key(tenant_id, account_id, purpose)
+        found = self._batch_get([account_key, login_key, code_key])
+        account, login, code = (found.get(_key_id(k)) for k in (account_key, login_key, code_key))
+        return LoginWithCode(
+            account=items.stored_account_from(account) if account else None,
+            login=items.login_from(login) if login else None,
+            code=items.one_time_code_from(code) if code else OneTimeCode(tenant_id, account_id, purpose),
+        )
+
+    def replace_code(self, before: OneTimeCode, after: OneTimeCode | None) -> None:
+        """Write ``after`` (or, with ``None``, delete the item) if the stored code is still at
+        ``before``'s version (0: none stored); else ``ConcurrentUpdate``."""
+        key = items.one_time_code_key(before.tenant_id, before.account_id, before.purpose)
+        condition = _version_condition(before.version)
+        try:
+            with _unavailable_on_failure():
+                if after is None:
+                    self._db.delete_item(TableName=self._table, Key=key, **condition)
+                else:
+                    item = items.one_time_code_item(after)
+                    self._db.put_item(TableName=self._table, Item=item, **condition)
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate() from None
+            raise
+
+    def redeem_code(self, redeemed: CodeRedeemed) -> None:
+        """The code spent and the login (and account) changed: all or nothing (``ConcurrentUpdate``)."""
+        transaction = [
+            self._versioned_put(items.one_time_code_item(redeemed.code_after), redeemed.code_before.version),
+            self._login_replacement(redeemed.login_before, redeemed.login_after),
+        ]
+        if redeemed.account is not None:
+            transaction.append(self._account_update(redeemed.account))
+        self._concurrent_unless_written(transaction)
 
     # -- applications ----------------------------------------------------------------------
     def get_client(self, client_id: str) -> AppClient | None:

@@ -9,6 +9,7 @@
 | login           | ACCOUNT#{tenant}#{account}  | LOGIN            | no              |
 | session         | ACCOUNT#{tenant}#{account}  | SESSION#{sid}    | yes             |
 | 2FA code        | ACCOUNT#{tenant}#{account}  | CODE             | yes             |
+| one-time code   | ACCOUNT#{tenant}#{account}  | CODE#{purpose}   | yes             |
 | login identifier| LOGINID#{tenant}#{casefold} | LOGINID          | no              |
 | access token    | ACCESS#{sha256}             | ACCESS           | yes             |
 | refresh token   | REFRESH#{sha256}            | REFRESH          | yes             |
@@ -23,6 +24,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from ..domain.codes import OneTimeCode
 from ..domain.records import (
     AccessToken,
     AppClient,
@@ -88,6 +90,10 @@ def challenge_key(tenant_id: int, account_id: int) -> Item:
     return key(account_pk(tenant_id, account_id), "CODE")
 
 
+def one_time_code_key(tenant_id: int, account_id: int, purpose: str) -> Item:
+    return key(account_pk(tenant_id, account_id), f"CODE#{purpose}")
+
+
 def access_key(digest: str) -> Item:
     return key(f"ACCESS#{digest}", "ACCESS")
 
@@ -144,6 +150,7 @@ _SIGN_IN_POLICY = {
     "maxLockoutMinutes": "max_lockout_minutes",
     "refreshGraceSeconds": "refresh_grace_seconds",
     "requireLetterAndDigit": "require_letter_and_digit",
+    "passwordResetMinutes": "password_reset_minutes",
 }
 _TWO_FACTOR_POLICY = {
     "always": "always",
@@ -309,6 +316,7 @@ def login_item(login: Login) -> Item:
         passwordChangedAt=iso(login.password_changed_at),
         updatedAt=iso(login.updated_at),
         last2FaAt=iso(login.last_2fa_at),
+        passwordChangeRequired=login.password_change_required or None,
     )
 
 
@@ -337,6 +345,7 @@ def login_from(item: Item) -> Login:
         password_changed_at=_moment(data.get("passwordChangedAt")),
         updated_at=_moment(data.get("updatedAt")),
         last_2fa_at=_moment(data.get("last2FaAt")),
+        password_change_required=bool(data.get("passwordChangeRequired", False)),
     )
 
 
@@ -487,6 +496,37 @@ def challenge_from(item: Item) -> CodeChallenge:
         account_id=int(data["accountId"]),
         sid=data.get("sid"),
         code_digest=data.get("codeDigest"),
+        code_expires_at=_moment(data.get("codeExpiresAt")),
+        tries_left=int(data["triesLeft"]),
+        requested_at=tuple(_required_moment(t) for t in data.get("requestedAt", ())),
+        version=int(data["version"]),
+    )
+
+
+def one_time_code_item(code: OneTimeCode) -> Item:
+    expires_at = code.expires_at
+    return to_item(
+        one_time_code_key(code.tenant_id, code.account_id, code.purpose),
+        kind="oneTimeCode",
+        tenantId=code.tenant_id,
+        accountId=code.account_id,
+        purpose=code.purpose,
+        codeDigest=code.digest,
+        codeExpiresAt=iso(code.code_expires_at),
+        triesLeft=code.tries_left,
+        requestedAt=[iso(t) for t in code.requested_at],
+        version=code.version,
+        **({TTL_ATTRIBUTE: epoch(expires_at)} if expires_at else {}),
+    )
+
+
+def one_time_code_from(item: Item) -> OneTimeCode:
+    data = from_item(item)
+    return OneTimeCode(
+        tenant_id=int(data["tenantId"]),
+        account_id=int(data["accountId"]),
+        purpose=data["purpose"],
+        digest=data.get("codeDigest"),
         code_expires_at=_moment(data.get("codeExpiresAt")),
         tries_left=int(data["triesLeft"]),
         requested_at=tuple(_required_moment(t) for t in data.get("requestedAt", ())),

@@ -1,0 +1,136 @@
+"""One live code per login, for a purpose: stored only as a digest, with a TTL, rate-limited.
+
+Password recovery uses it for its confirmation codes. The code is long (256 CSPRNG bits), so an
+unkeyed SHA-256 is enough: nobody can search that space, and the digest alone opens nothing.
+Two-factor sign-in keeps its own ``CodeChallenge`` (six digits, bound to a session).
+"""
+
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from .records import AccountChange, Login, StoredAccount
+
+_RATE_WINDOW = timedelta(hours=1)
+
+
+def new_long_code() -> str:
+    """256 bits from the operating system's CSPRNG, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def long_code_digest(code: str) -> str:
+    """What is stored of a code."""
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRules:
+    """How a purpose's codes live: their life, their tries, and how often they may be asked for."""
+
+    life: timedelta
+    tries: int
+    gap: timedelta
+    """At most one code per ``gap``."""
+    per_hour: int
+    """At most this many codes in any hour."""
+
+
+@dataclass(frozen=True, slots=True)
+class OneTimeCode:
+    """A login's code for one purpose and its request history (the rate limit). A new code
+    replaces the last; a spent one keeps its history until the hour forgets it."""
+
+    tenant_id: int
+    account_id: int
+    purpose: str
+    digest: str | None = field(default=None, repr=False)
+    code_expires_at: datetime | None = None
+    tries_left: int = 0
+    requested_at: tuple[datetime, ...] = ()
+    """Codes issued in the last hour, oldest first."""
+    version: int = 0
+    """0 while nothing is stored."""
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the item may go (its TTL): once neither the code nor the rate limit needs it."""
+        moments = [m for m in (self.code_expires_at, self._history_ends()) if m is not None]
+        return max(moments) if moments else None
+
+    def _history_ends(self) -> datetime | None:
+        return self.requested_at[-1] + _RATE_WINDOW if self.requested_at else None
+
+    def seconds_to_wait(self, now: datetime, rules: CodeRules) -> int:
+        """How long before another code may be issued (0: now)."""
+        recent = self._recent(now)
+        if recent and now < recent[-1] + rules.gap:
+            return math.ceil((recent[-1] + rules.gap - now).total_seconds())
+        if len(recent) >= rules.per_hour:
+            return math.ceil((recent[0] + _RATE_WINDOW - now).total_seconds())
+        return 0
+
+    def issued(self, digest: str, now: datetime, rules: CodeRules) -> "OneTimeCode":
+        """A new code (its digest) in place of the last one."""
+        return replace(
+            self,
+            digest=digest,
+            code_expires_at=now + rules.life,
+            tries_left=rules.tries,
+            requested_at=(*self._recent(now), now),
+            version=self.version + 1,
+        )
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether a live code may still be tried."""
+        return (
+            self.digest is not None
+            and self.code_expires_at is not None
+            and now < self.code_expires_at
+            and self.tries_left > 0
+        )
+
+    def matches(self, code: str) -> bool:
+        """Whether ``code`` is this live code, compared in constant time."""
+        return hmac.compare_digest(self.digest or "", long_code_digest(code))
+
+    def after_wrong_try(self) -> "OneTimeCode":
+        """One try spent; the last one spends the code."""
+        tries_left = self.tries_left - 1
+        return replace(
+            self,
+            tries_left=tries_left,
+            digest=self.digest if tries_left > 0 else None,
+            code_expires_at=self.code_expires_at if tries_left > 0 else None,
+            version=self.version + 1,
+        )
+
+    def used(self) -> "OneTimeCode":
+        return replace(self, digest=None, code_expires_at=None, tries_left=0, version=self.version + 1)
+
+    def _recent(self, now: datetime) -> tuple[datetime, ...]:
+        return tuple(t for t in self.requested_at if now < t + _RATE_WINDOW)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginWithCode:
+    """An account, its login and the login's code for one purpose, read together."""
+
+    account: StoredAccount | None
+    login: Login | None
+    code: OneTimeCode
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRedeemed:
+    """Everything a right code writes in one atomic step: the code spent, the login changed (and
+    the account brought in step with it)."""
+
+    code_before: OneTimeCode
+    code_after: OneTimeCode
+    login_before: Login
+    login_after: Login
+    account: AccountChange | None
