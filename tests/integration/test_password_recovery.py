@@ -4,6 +4,9 @@ outbox, Update-Forgotten-Password sets a new password with it; neither tells who
 import hashlib
 import json
 import re
+import statistics
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 
 from customer_auth.api import runtime
+from customer_auth.api.settings import settings
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.domain.caller import Caller
 from customer_auth.domain.errors import InvalidCredentials
@@ -375,3 +379,47 @@ def test_the_code_lives_only_as_long_as_the_item_needs(world: World, app: str, c
     (item,) = reset_items(world)
     expires = datetime.fromtimestamp(int(item["expiresAt"]["N"]), tz=clock.now.tzinfo)
     assert expires == clock.now + timedelta(hours=1)
+
+
+# -- timing -----------------------------------------------------------------------------------------
+TIMING_TRIES = 40
+
+
+@pytest.fixture
+def production_answer_floor(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The deployment's answer floor (the suite runs without it)."""
+    monkeypatch.delenv("RECOVERY_ANSWER_MS")
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+@pytest.mark.usefixtures("production_answer_floor")
+def test_known_limited_and_unknown_logins_take_similar_time(
+    world: World, app: str, clock: FrozenClock
+) -> None:
+    registered(world, app)
+
+    def timed(email: str, token: str) -> float:
+        started = time.perf_counter()
+        result = reset(world, token, emailAddress=email)
+        elapsed = time.perf_counter() - started
+        assert (result.status, result.text) == (200, "")
+        return elapsed
+
+    for _ in range(3):  # warm up every path
+        timed("nobody@example.com", app)
+        timed(EMAIL, app)
+    times: dict[str, list[float]] = {"sent": [], "limited": [], "unknown": []}
+    for _ in range(TIMING_TRIES):
+        clock.advance(minutes=13)  # at most five codes an hour: each first request sends one
+        token = world.app_token()
+        times["sent"].append(timed(EMAIL, token))
+        times["limited"].append(timed(EMAIL, token))
+        times["unknown"].append(timed("nobody@example.com", token))
+        world.mailer.events()
+
+    medians = {path: statistics.median(t) * 1000 for path, t in times.items()}
+    print("reset timing (median ms): " + ", ".join(f"{p} {m:.2f}" for p, m in medians.items()))
+    ratio = max(medians.values()) / min(medians.values())
+    assert ratio <= 1.2, f"one path takes {ratio:.2f} times as long as another: {medians}"

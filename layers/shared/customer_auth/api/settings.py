@@ -27,6 +27,9 @@ class Settings(BaseModel):
     """The EventBridge bus two-factor codes are put on, for the tenant's mailer."""
     code_outbox_file: str | None = Field(alias="CODE_OUTBOX_FILE", default=None)
     """Instead of the bus, a local file (``make run``): one JSON line per code."""
+    recovery_answer_ms: int = Field(alias="RECOVERY_ANSWER_MS", default=150, ge=0, le=5_000)
+    """Reset-Password and Update-Forgotten-Password answer no sooner than this: above every path's
+    own time, so timing tells nothing about who has a login."""
 
 
 @cache
