@@ -51,6 +51,7 @@ DYNAMODB_ACTIONS = {
     },
     "UpdateForgottenPasswordFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "SetPasswordChangeRequiredFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem"},
+    "ChangePasswordsFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "LoginStateByUserNameFunction": {"dynamodb:BatchGetItem"},
     "LoginStateByEmailAddressFunction": {"dynamodb:BatchGetItem"},
     "TenantDataFunction": {"dynamodb:GetItem"},

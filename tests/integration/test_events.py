@@ -125,6 +125,10 @@ def prepared(world: World, event_file: Path) -> Prepared:
         ticket = _waiting_ticket(world, with_code=route.function == "TwoFactorAuthFunction")
     if route.function == "UpdateForgottenPasswordFunction":
         ticket = {"confirmationCode": _reset_code(world)}
+    if route.function == "ChangePasswordsFunction":  # the sample's item names the sample's account
+        items = json.loads(event["body"])
+        items["items"][0]["accountId"] = account_id
+        event["body"] = json.dumps(items)
     return Prepared(route, _localised(event, world, account_id, ticket), account_id)
 
 
@@ -144,6 +148,10 @@ def assert_sample_succeeded(sample: Prepared, response: dict[str, Any]) -> None:
         assert body
         if function in SHOPPERS_OWN_ACCOUNT:
             assert body.get("customerAccount", body)["id"] == sample.account_id
+        if function == "ChangePasswordsFunction":
+            assert body["items"] == [
+                {"accountId": sample.account_id, "succeeded": True, "errorMessage": None}
+            ]
 
 
 @pytest.mark.parametrize("event_file", sorted(EVENTS.glob("*.json")), ids=lambda p: p.stem)

@@ -20,6 +20,8 @@ from tests.integration.test_password_recovery import (
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import FrozenClock, HttpResult, World
 
+SIGN_IN_PATH = "/api/commerce/customer/authtickets"
+
 
 @pytest.fixture
 def app(world: World) -> str:
@@ -130,3 +132,107 @@ def test_login_state_by_name_needs_its_parameter(world: World, app: str) -> None
             "POST", f"{ACCOUNTS}/{path}", token=app, query={"userName": "x" * 300, "emailAddress": "x" * 300}
         )
         assert_error(too_long, 400, "MISSING_OR_INVALID_PARAMETER")
+
+
+# -- Change-Passwords -------------------------------------------------------------------------------
+def change_passwords(world: World, app: str, *items: dict[str, Any]) -> HttpResult:
+    body = {"totalCount": len(items), "items": list(items)}
+    return world.api.call("POST", f"{ACCOUNTS}/Change-Passwords", body, token=app)
+
+
+def test_each_item_is_changed_on_its_own_and_answered_in_order(world: World, app: str) -> None:
+    first, first_ticket = registered(world, app)
+    second, _ = registered(world, app, "second@example.com", "second")
+    third, _ = registered(world, app, "third@example.com", "third")
+    imported = "$2b$04$" + "a" * 53
+    guest = world.add_account(app, emailAddress="guest@example.com")["id"]
+
+    answer = ok(
+        change_passwords(
+            world,
+            app,
+            {"accountId": first, "passwordInfo": {"oldPassword": PASSWORD, "newPassword": NEW_PASSWORD}},
+            {
+                "accountId": second,
+                "passwordInfo": {"oldPassword": "not it at all", "newPassword": NEW_PASSWORD},
+            },
+            {"accountId": third, "passwordInfo": {"externalPassword": imported}},
+            {"accountId": guest, "passwordInfo": {"newPassword": NEW_PASSWORD}},
+            {"accountId": second, "passwordInfo": {"newPassword": "password"}},
+            {"accountId": second, "passwordInfo": {"newPassword": "second passphrase 22"}},
+        )
+    )
+
+    assert answer["totalCount"] == 6
+    assert [(i["accountId"], i["succeeded"]) for i in answer["items"]] == [
+        (first, True),
+        (second, False),
+        (third, True),
+        (guest, False),
+        (second, False),
+        (second, True),
+    ]
+    assert [i["errorMessage"] is None for i in answer["items"]] == [True, False, True, False, False, True]
+    assert "old password" in answer["items"][1]["errorMessage"]
+    assert sign_in(world, app, NEW_PASSWORD).status == 200
+    assert sign_in(world, app, "second passphrase 22", user="second").status == 200
+    assert ok(world.api.call("GET", f"{ACCOUNTS}/{third}", token=app))["hasExternalPassword"] is True
+    stale = world.api.call(
+        "PUT", f"{SIGN_IN_PATH}/refresh", {"refreshToken": first_ticket["refreshToken"]}, token=app
+    )
+    assert_error(stale, 401, "INVALID_TOKEN")
+    assert login_state(world, app, second)["failedLoginAttemptCount"] == 0
+
+
+def test_a_locked_login_is_changed_only_with_unlock_account(world: World, app: str) -> None:
+    account_id, _ = registered(world, app)
+    assert world.api.call("POST", f"{ACCOUNTS}/{account_id}/Set-Login-Locked", True, token=app).status == 204
+    item = {
+        "accountId": account_id,
+        "passwordInfo": {"oldPassword": "wrong guess here", "newPassword": NEW_PASSWORD},
+    }
+
+    refused = ok(change_passwords(world, app, item))["items"][0]
+    assert (refused["succeeded"], "locked" in refused["errorMessage"]) == (False, True)
+    assert login_state(world, app, account_id)["failedLoginAttemptCount"] == 0
+
+    item["passwordInfo"]["oldPassword"] = PASSWORD
+    assert ok(change_passwords(world, app, {**item, "unlockAccount": True}))["items"][0]["succeeded"] is True
+    assert login_state(world, app, account_id)["isLocked"] is False
+    assert sign_in(world, app, NEW_PASSWORD).status == 200
+
+
+def test_a_required_change_is_lifted_by_change_passwords(world: World, app: str) -> None:
+    account_id, _ = registered(world, app)
+    assert require_change(world, app, account_id, True).status == 204
+    item = {"accountId": account_id, "passwordInfo": {"newPassword": NEW_PASSWORD}}
+    assert ok(change_passwords(world, app, item))["items"][0]["succeeded"] is True
+    assert login_state(world, app, account_id)["isPasswordChangeRequired"] is False
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"passwordInfo": {"newPassword": NEW_PASSWORD}},
+        {"accountId": "1", "passwordInfo": {"newPassword": NEW_PASSWORD}},
+        {"accountId": 1, "passwordInfo": {"newPassword": 42}},
+    ],
+)
+def test_a_malformed_item_refuses_the_whole_call(world: World, app: str, item: dict[str, Any]) -> None:
+    registered(world, app)
+    before = world.scan()
+    assert_error(change_passwords(world, app, item), 400, "MISSING_OR_INVALID_PARAMETER")
+    assert world.scan() == before
+
+
+def test_at_most_100_items_and_the_update_behavior(world: World, app: str) -> None:
+    account_id, _ = registered(world, app)
+    item = {"accountId": account_id, "passwordInfo": {"newPassword": NEW_PASSWORD}}
+    assert_error(change_passwords(world, app, *[item] * 101), 400, "MISSING_OR_INVALID_PARAMETER", "items")
+    assert_error(change_passwords(world, world.app_token("reader"), item), 403, "FORBIDDEN")
+    assert ok(change_passwords(world, app)) == {"totalCount": 0, "items": []}
+    bad = {
+        "accountId": account_id,
+        "passwordInfo": {"newPassword": NEW_PASSWORD, "externalPassword": "$2b$04$x"},
+    }
+    assert ok(change_passwords(world, app, bad))["items"][0]["succeeded"] is False

@@ -21,6 +21,7 @@ from .settings import settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+    from ..domain.bulk_passwords import BulkPasswordService
     from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
     from ..domain.recovery import RecoveryService
@@ -120,6 +121,12 @@ def two_factor_service() -> "TwoFactorService":
     from ..domain.twofactor import TwoFactorService
 
     return TwoFactorService(store(), code_outbox, SessionStarter(jwt_codec()), now_clock())
+
+
+def bulk_password_service() -> "BulkPasswordService":
+    from ..domain.bulk_passwords import BulkPasswordService
+
+    return BulkPasswordService(store(), _password_hasher, now_clock())
 
 
 def recovery_service() -> "RecoveryService":

@@ -1,0 +1,122 @@
+"""Change-Passwords (CONTRACT.md §9): many logins' passwords set in one call, each on its own, as a
+migration from another platform needs. Each item goes through the same lock, lockout and policy
+rules as Change-Password, and each changed login's sessions end."""
+
+from collections.abc import Callable
+
+from ..models.auth import AccountPasswordInfo, ChangePasswordResult, ChangePasswordResultCollection
+from .caller import Caller
+from .clock import Clock
+from .errors import (
+    ConcurrentUpdate,
+    DomainError,
+    Forbidden,
+    InvalidCredentials,
+    InvalidParameter,
+    NotFound,
+    Unavailable,
+)
+from .passwords import PasswordHasher, check_importable_hash, check_password_policy
+from .ports import SessionStore
+from .records import account_in_step
+from .signin import PasswordCheck
+from .tenants import usable_tenant
+
+UNAVAILABLE_ITEM = "The service was briefly unavailable; retry this item."
+
+
+class BulkPasswordService:
+    def __init__(self, store: SessionStore, hasher: Callable[[], PasswordHasher], clock: Clock) -> None:
+        self._store = store
+        self._hasher = hasher
+        self._clock = clock
+
+    def change_passwords(
+        self, caller: Caller, items: list[AccountPasswordInfo]
+    ) -> ChangePasswordResultCollection:
+        """One result per item, in order. ``Unavailable`` only when a dependency failure left every
+        item unchanged (then nothing was written); otherwise each failed item says why."""
+        results: list[ChangePasswordResult] = []
+        unavailable = False
+        for item in items:
+            try:
+                self.change_one(caller, item)
+            except DomainError as error:
+                results.append(
+                    ChangePasswordResult(
+                        account_id=item.account_id, succeeded=False, error_message=error.message
+                    )
+                )
+            except Unavailable:
+                unavailable = True
+                results.append(
+                    ChangePasswordResult(
+                        account_id=item.account_id, succeeded=False, error_message=UNAVAILABLE_ITEM
+                    )
+                )
+            else:
+                results.append(ChangePasswordResult(account_id=item.account_id, succeeded=True))
+        if unavailable and not any(r.succeeded for r in results):
+            raise Unavailable("no item could be changed")
+        return ChangePasswordResultCollection(total_count=len(results), items=results)
+
+    def change_one(self, caller: Caller, item: AccountPasswordInfo) -> None:
+        """Set one login's password (``newPassword``, checking ``oldPassword`` when given) or an
+        imported hash (``externalPassword``); every session of the login ends."""
+        info, unlock = item.password_info, bool(item.unlock_account)
+        if info is None or (info.new_password is None) == (info.external_password is None):
+            raise InvalidParameter(
+                "Give passwordInfo.newPassword or passwordInfo.externalPassword.", field="passwordInfo"
+            )
+        if info.external_password is not None:
+            if info.old_password is not None:
+                raise InvalidParameter(
+                    "oldPassword cannot be checked against an imported hash.", field="oldPassword"
+                )
+            check_importable_hash(info.external_password)
+        check = PasswordCheck(self._hasher(), info.old_password) if info.old_password is not None else None
+        new_hash: str | None = None
+        rounds = 0
+        while True:
+            context = self._store.load_login(caller.tenant_id, item.account_id)
+            login, stored = context.login, context.account
+            if stored is None or login is None:
+                raise NotFound(f"Account {item.account_id} has no login.", field="accountId")
+            if item.user_id is not None and item.user_id != login.user_id:
+                raise NotFound(f"Account {item.account_id} has no login with this userId.", field="userId")
+            policy = usable_tenant(context.tenant, None).sign_in_policy
+            rounds += 1
+            if rounds > policy.login_write_rounds():
+                raise Unavailable("the login kept changing")
+            if info.new_password is not None:
+                check_password_policy(
+                    info.new_password,
+                    [i for i in (login.email, login.username) if i],
+                    require_letter_and_digit=policy.require_letter_and_digit,
+                    field="newPassword",
+                )
+            now = self._clock()
+            locked = login.is_locked(now)
+            if locked and not unlock:
+                # Refused before the old password is looked at: a lock is no oracle for it.
+                raise Forbidden("The login is locked; set unlockAccount to unlock it with this change.")
+            if check is not None and not check.matches(login):
+                if not locked:
+                    try:
+                        self._store.replace_login(login, login.after_failure(now, policy))
+                    except ConcurrentUpdate:
+                        continue
+                raise InvalidCredentials("The old password is not valid.", field="oldPassword")
+            external, password = info.external_password, info.new_password
+            if external is not None:
+                after = login.with_imported_hash(external, now, unlock=unlock)
+            elif password is not None:
+                new_hash = new_hash or self._hasher().hash(password)
+                after = login.with_password(new_hash, now, unlock=unlock)
+            else:  # refused above; here for the type checker
+                raise InvalidParameter("newPassword is required.", field="newPassword")
+            try:
+                self._store.replace_login(login, after, account_in_step(stored, after, now))
+            except ConcurrentUpdate:
+                continue
+            return
