@@ -93,7 +93,7 @@ def start_server(extra_env: dict[str, str] | None = None) -> LocalServer:
     environment = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH"))
+        if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH", "RECOVERY_"))
     }
     environment.update({"PORT": str(port), **(extra_env or {})})
     process = subprocess.Popen(
