@@ -22,17 +22,17 @@ request leaves, up to its random parts (ids, digests, password hashes, sealed to
 account's id; the clock is frozen, so every timestamp matches). ``txn-throttled`` and
 ``failed-entry`` are retried by neither, so even once they must end in 503 with the table as before.
 
-The matrix (``MATRIX_SIZE``): 18 requests making 39 DynamoDB calls and 1 EventBridge call;
-158 (call, fault) pairs:
+The matrix (``MATRIX_SIZE``): 24 requests making 55 DynamoDB calls and 3 EventBridge calls;
+226 (call, fault) pairs:
 
-    39 DynamoDB calls x 3 (throttled, timeout, 500)                   117
-     9 of them TransactWriteItems x 2 more (conflict, txn-throttled)   18
-    19 of them BatchGetItem x 1 more (unprocessed)                     19
-     1 PutEvents x 4 (throttled, failed-entry, timeout, 500)            4
+    55 DynamoDB calls x 3 (throttled, timeout, 500)                   165
+    10 of them TransactWriteItems x 2 more (conflict, txn-throttled)   20
+    29 of them BatchGetItem x 1 more (unprocessed)                     29
+     3 PutEvents x 4 (throttled, failed-entry, timeout, 500)           12
 
-each persistent and transient: 316 cases. Plus 3 double faults (a code request whose event cannot
-be put, and whose undoing write fails too), one clean request per endpoint and a check of these
-counts: 338 tests.
+each persistent and transient: 452 cases. Plus 6 double faults (a 2FA code request or a password
+reset whose event cannot be put, and whose undoing write fails too), one clean request per
+endpoint and a check of these counts: 483 tests.
 """
 
 import json
@@ -124,10 +124,18 @@ def _locked(world: World, context: Context) -> Context:
     return {}
 
 
+def _reset_code_sent(world: World, context: Context) -> Context:
+    world.mailer.events()  # whatever earlier cases sent
+    assert _reset(world, context, EMAIL).status == 200
+    (code,) = world.mailer.reset_codes()
+    return {"reset_code": code}
+
+
 STAGES = {
     stage.name: stage
     for stage in (
         Stage("base", None, _base),
+        Stage("reset code sent", "base", _reset_code_sent),
         Stage("guest", "base", _guest),
         Stage("locked", "base", _locked),
         Stage("waiting", "base", _waiting),
@@ -164,6 +172,15 @@ def _verify(world: World, context: Context, code: str) -> HttpResult:
 def _log_out(world: World, context: Context, scope: str) -> HttpResult:
     query = {"refreshToken": context["refresh"], "scope": scope}
     return world.api.call("DELETE", AUTHTICKETS, token=context["app"], query=query)
+
+
+def _reset(world: World, context: Context, email: str) -> HttpResult:
+    return world.api.call("POST", f"{ACCOUNTS}/Reset-Password", {"emailAddress": email}, token=context["app"])
+
+
+def _update_forgotten(world: World, context: Context, code: str) -> HttpResult:
+    body = {"userName": EMAIL, "confirmationCode": code, "newPassword": "a recovered passphrase"}
+    return world.api.call("POST", f"{ACCOUNTS}/Update-Forgotten-Password", body, token=context["app"])
 
 
 def _wrong(code: str) -> str:
@@ -315,6 +332,61 @@ SCENARIOS = {
             (BATCH, TRANSACT),
             204,
         ),
+        Scenario(
+            "set-password-change-required",
+            "base",
+            lambda w, c: w.api.call(
+                "POST",
+                f"{ACCOUNTS}/{c['account_id']}/Set-Password-Change-Required",
+                token=c["app"],
+                raw_body=b"true",
+            ),
+            (BATCH, PUT),
+            204,
+        ),
+        Scenario(
+            "change-passwords",
+            "base",
+            lambda w, c: w.api.call(
+                "POST",
+                f"{ACCOUNTS}/Change-Passwords",
+                {
+                    "items": [
+                        {
+                            "accountId": c["account_id"],
+                            "passwordInfo": {"newPassword": "a migrated passphrase"},
+                        }
+                    ]
+                },
+                token=c["app"],
+            ),
+            (BATCH, PUT),
+            200,
+        ),
+        Scenario(
+            "reset-password", "base", lambda w, c: _reset(w, c, EMAIL), (BATCH, BATCH, PUT, EVENTS), 200
+        ),
+        Scenario(
+            "reset-password-unknown",
+            "base",
+            lambda w, c: _reset(w, c, NEW_EMAIL),
+            (BATCH, BATCH, UPDATE, EVENTS),
+            200,
+        ),
+        Scenario(
+            "update-forgotten-password",
+            "reset code sent",
+            lambda w, c: _update_forgotten(w, c, c["reset_code"]),
+            (BATCH, BATCH, TRANSACT),
+            200,
+        ),
+        Scenario(
+            "update-forgotten-password-wrong-code",
+            "reset code sent",
+            lambda w, c: _update_forgotten(w, c, "W" * 43),
+            (BATCH, BATCH, PUT),
+            401,
+        ),
         Scenario("2fa-request", "waiting", _request_code, (BATCH, PUT, EVENTS), 204),
         Scenario("2fa-verify", "code sent", lambda w, c: _verify(w, c, c["code"]), (BATCH, TRANSACT), 200),
         Scenario(
@@ -381,6 +453,14 @@ UNDO_CASES = [
         "2fa-request",
         (Fault(2, SERVER_ERROR, persistent=True), Fault(3, kind, persistent=True)),
         f"2fa-request-2-PutEvents-500-persistent-then-3-DeleteItem-{kind}-persistent",
+    )
+    for kind in SINGLE_ITEM_FAULTS
+] + [
+    # Likewise a password reset's confirmation code (call 3 the event, call 4 the undoing delete).
+    Case(
+        "reset-password",
+        (Fault(3, SERVER_ERROR, persistent=True), Fault(4, kind, persistent=True)),
+        f"reset-password-3-PutEvents-500-persistent-then-4-DeleteItem-{kind}-persistent",
     )
     for kind in SINGLE_ITEM_FAULTS
 ]
@@ -466,7 +546,7 @@ def assert_unavailable(result: HttpResult) -> None:
 
 
 def test_the_matrix_is_the_size_documented() -> None:
-    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (18, 316, 3)
+    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (24, 452, 6)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS.values()), ids=lambda s: s.name)
