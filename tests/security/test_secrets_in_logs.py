@@ -49,6 +49,9 @@ UNKNOWN_USERS_PASSWORD = "unknown users passphrase U5"
 MALFORMED_BODY_PASSWORD = "malformed body passphrase M2"
 MISTYPED_BODY_PASSWORD = "mistyped body passphrase T4"
 TOO_LONG_PASSWORD = "too long passphrase L8 " * 50
+RECOVERED_PASSWORD = "recovered secret passphrase R6"
+ADMIN_PASSWORD = "administered secret passphrase A3"
+MIGRATED_PASSWORD = "migrated secret passphrase G2"
 TICKET_TOKENS = ("accessToken", "refreshToken", "jwtAccessToken")
 
 
@@ -290,6 +293,45 @@ def run_every_endpoint(world: World) -> Flow:
     )
     assert verified["requires2FA"] is False
     flow.keep_ticket("2FA", verified)
+
+    # -- password recovery: a code sent, tried wrong, with a weak password, then used
+    assert call("POST", f"{ACCOUNTS}/Reset-Password", {"emailAddress": EMAIL}, token=app).status == 200
+    assert call("POST", f"{ACCOUNTS}/Reset-Password", {"userName": "nobody"}, token=app).status == 200
+    (confirmation,) = world.mailer.reset_codes()
+    flow.keep("confirmation code", confirmation)
+    flow.keep("wrong confirmation code", "W" + confirmation[1:])
+    for password in (RECOVERED_PASSWORD, ADMIN_PASSWORD, MIGRATED_PASSWORD):
+        flow.keep("password", password)
+    forgotten = f"{ACCOUNTS}/Update-Forgotten-Password"
+    recovery = {"userName": EMAIL, "confirmationCode": confirmation, "newPassword": RECOVERED_PASSWORD}
+    wrong_confirmation = call(
+        "POST", forgotten, {**recovery, "confirmationCode": "W" + confirmation[1:]}, token=app
+    )
+    assert_error(wrong_confirmation, 401, "INVALID_CREDENTIALS")
+    weak = call("POST", forgotten, {**recovery, "newPassword": EMAIL}, token=app)
+    assert_error(weak, 400, "MISSING_OR_INVALID_PARAMETER", "newPassword")
+    assert call("POST", forgotten, recovery, token=app).status == 200
+
+    # -- administration: a change required (the right password refused), many changed, state by name
+    required = f"{ACCOUNTS}/{account_id}/Set-Password-Change-Required"
+    assert call("POST", required, True, token=app).status == 204
+    refused = call("POST", SIGN_IN, {"username": EMAIL, "password": RECOVERED_PASSWORD}, token=app)
+    assert_error(refused, 403, "PASSWORD_CHANGE_REQUIRED")
+    items = [
+        {
+            "accountId": account_id,
+            "passwordInfo": {"oldPassword": RECOVERED_PASSWORD, "newPassword": ADMIN_PASSWORD},
+        },
+        {
+            "accountId": both["customerAccount"]["id"],
+            "passwordInfo": {"oldPassword": WRONG_PASSWORD, "newPassword": MIGRATED_PASSWORD},
+        },
+    ]
+    changed = ok(call("POST", f"{ACCOUNTS}/Change-Passwords", {"items": items}, token=app))
+    assert [i["succeeded"] for i in changed["items"]] == [True, False]
+    by_name = call("POST", f"{ACCOUNTS}/loginstatebyemailaddress", token=app, query={"emailAddress": EMAIL})
+    assert ok(by_name)["isPasswordChangeRequired"] is False
+    assert ok(call("POST", f"{ACCOUNTS}/loginstatebyusername", token=app, query={"userName": EMAIL}))
     return flow
 
 
