@@ -203,3 +203,33 @@ def test_login_state_conforms_to_kibos_login_state(
     state = ok(world.api.call("GET", f"{ACCOUNTS}/{full_account['id']}/loginstate", token=app))
     assert state["failedLoginAttemptCount"] == 1
     assert_conforms(LOGIN_STATE, state)
+
+
+CHANGE_PASSWORD_RESULTS = kibo_validator("openapi_customer.json", "ChangePasswordResultCollection")
+
+
+def test_login_state_by_name_and_a_required_change_conform_to_kibos_login_state(
+    world: World, app: str, full_account: dict[str, Any]
+) -> None:
+    ok(world.create_login(full_account["id"], {"emailAddress": "kibo@example.com", "password": PASSWORD}))
+    required = f"{ACCOUNTS}/{full_account['id']}/Set-Password-Change-Required"
+    assert world.api.call("POST", required, True, token=app).status == 204
+    for path, name in (("loginstatebyusername", "userName"), ("loginstatebyemailaddress", "emailAddress")):
+        state = ok(world.api.call("POST", f"{ACCOUNTS}/{path}", token=app, query={name: "kibo@example.com"}))
+        assert state["isPasswordChangeRequired"] is True
+        assert_conforms(LOGIN_STATE, state)
+
+
+def test_change_passwords_conforms_to_kibos_change_password_result_collection(
+    world: World, app: str, full_account: dict[str, Any]
+) -> None:
+    ok(world.create_login(full_account["id"], {"emailAddress": "kibo@example.com", "password": PASSWORD}))
+    items = [
+        {"accountId": full_account["id"], "passwordInfo": {"newPassword": "a migrated passphrase 1"}},
+        {"accountId": 2_000_000_000, "passwordInfo": {"newPassword": "a migrated passphrase 2"}},
+    ]
+    answer = ok(world.api.call("POST", f"{ACCOUNTS}/Change-Passwords", {"items": items}, token=app))
+    assert [item["succeeded"] for item in answer["items"]] == [True, False]
+    assert_conforms(CHANGE_PASSWORD_RESULTS, answer)
+    with pytest.raises(ValidationError):
+        CHANGE_PASSWORD_RESULTS.validate({"totalCount": 1, "items": [{"succeeded": "yes"}]})
