@@ -252,3 +252,75 @@ def test_tenant_data_is_one_read(world: World, dynamodb_calls: Counter[str]) -> 
 
     assert result.status == 200, result.text
     assert dynamodb_calls == Counter({"GetItem": 1})
+
+
+# -- recovery and administration --------------------------------------------------------------------
+def _reset(world: World, token: str, email: str) -> None:
+    result = world.api.call("POST", f"{ACCOUNTS}/Reset-Password", {"emailAddress": email}, token=token)
+    assert (result.status, result.text) == (200, "")
+
+
+def test_reset_password_costs_the_same_calls_for_a_known_an_unknown_and_a_limited_login(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    registered(world, token)
+    counted = []
+    for email in (EMAIL, "nobody@example.com", EMAIL):  # sent, unknown, over the limit
+        dynamodb_calls.clear()
+        _reset(world, token, email)
+        counted.append(sum(dynamodb_calls.values()))
+        assert dynamodb_calls["BatchGetItem"] == 2
+    assert counted == [3, 3, 3]
+
+
+def test_update_forgotten_password_is_two_reads_and_one_transaction(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    registered(world, token)
+    world.mailer.events()
+    _reset(world, token, EMAIL)
+    (code,) = world.mailer.reset_codes()
+    dynamodb_calls.clear()
+
+    body = {"userName": EMAIL, "confirmationCode": code, "newPassword": "a recovered passphrase"}
+    assert world.api.call("POST", f"{ACCOUNTS}/Update-Forgotten-Password", body, token=token).status == 200
+
+    assert dynamodb_calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1})
+
+
+def test_set_password_change_required_is_one_read_and_one_put(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    dynamodb_calls.clear()
+    path = f"{ACCOUNTS}/{account_id}/Set-Password-Change-Required"
+    assert world.api.call("POST", path, True, token=token).status == 204
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "PutItem": 1})
+
+
+def test_change_passwords_is_one_read_and_one_put_per_item(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    items = [
+        {"accountId": account_id, "passwordInfo": {"newPassword": f"migrated passphrase {n}"}}
+        for n in range(3)
+    ]
+    dynamodb_calls.clear()
+    result = world.api.call("POST", f"{ACCOUNTS}/Change-Passwords", {"items": items}, token=token)
+    assert result.status == 200, result.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 3, "PutItem": 3})
+
+
+def test_login_state_by_name_is_two_reads(world: World, dynamodb_calls: Counter[str]) -> None:
+    token = world.app_token()
+    registered(world, token)
+    for path, name in (("loginstatebyusername", "userName"), ("loginstatebyemailaddress", "emailAddress")):
+        dynamodb_calls.clear()
+        result = world.api.call("POST", f"{ACCOUNTS}/{path}", token=token, query={name: EMAIL})
+        assert result.status == 200, result.text
+        assert dynamodb_calls == Counter({"BatchGetItem": 2})
