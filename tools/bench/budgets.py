@@ -30,6 +30,8 @@ HASHING_FUNCTIONS = {
     "AddAccountAndLoginFunction": ("hash",),
     "SignInFunction": ("verify",),
     "ChangePasswordFunction": ("verify", "hash"),
+    "UpdateForgottenPasswordFunction": ("hash",),
+    "ChangePasswordsFunction": ("verify", "hash"),
 }
 """The functions that hash or verify a password, and the Argon2id operations one request makes.
 Every other function must not import argon2."""

@@ -32,6 +32,7 @@ NO_CONTENT = {
     "ChangePasswordFunction",
     "LogOutFunction",
     "SetLoginLockedFunction",
+    "SetPasswordChangeRequiredFunction",
     "TwoFactorRequestFunction",
 }
 TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
@@ -42,6 +43,7 @@ SHOPPER_TOKEN_PLACEHOLDERS = {
     "<refreshToken of a CustomerAuthTicket>": "refreshToken",
     "<userId of a CustomerAuthTicket>": "userId",
     "<otpCode from the tenant's mailer>": "otpCode",
+    "<confirmationCode from the tenant's mailer>": "confirmationCode",
 }
 
 
@@ -172,10 +174,29 @@ class World:
             assert status == 200, ticket
         if function in TWO_FACTOR:
             ticket = self._waiting_ticket(token, with_code=function == "TwoFactorAuthFunction")
+        if function == "UpdateForgottenPasswordFunction":
+            ticket = {"confirmationCode": self._confirmation_code(token)}
         event = json.loads(sample_file(function).read_text())
+        if function == "ChangePasswordsFunction":  # the sample's item names the sample's account
+            body = json.loads(event["body"])
+            body["items"][0]["accountId"] = account_id
+            event["body"] = json.dumps(body)
         route = next(r for r in self.router.routes if r.route_key == event["routeKey"])
         expected = 404 if function == "NotFoundFunction" else 204 if function in NO_CONTENT else 200
         return Sample(route, self._localised(event, account_id, ticket), expected)
+
+    def _confirmation_code(self, token: str) -> str:
+        """The code Reset-Password puts on the bus for the Create-Login sample's login."""
+        self.recorder.start()
+        email = _sample_body("create_login")["emailAddress"]
+        status, body = self.call(
+            "POST", "/api/commerce/customer/accounts/Reset-Password", {"emailAddress": email}, token=token
+        )
+        calls = self.recorder.stop()
+        assert status == 200, body
+        (put,) = [c for c in calls if c.operation == "PutEvents"]
+        code: str = json.loads(put.params["Entries"][0]["Detail"])["confirmationCode"]
+        return code
 
     def _waiting_ticket(self, token: str, *, with_code: bool) -> dict[str, Any]:
         store = runtime.store()
