@@ -19,6 +19,7 @@ def test_every_variable_is_read_into_its_field() -> None:
         "SIGNING_KEYS_CACHE_SECONDS": "0",
         "CODE_EVENT_BUS_NAME": "bus",
         "CODE_OUTBOX_FILE": "local-outbox/codes.jsonl",
+        "RECOVERY_ANSWER_MS": "0",
         "UNRELATED": "ignored",
     }
     got = Settings.model_validate(environment)
@@ -33,6 +34,7 @@ def test_every_variable_is_read_into_its_field() -> None:
         "keys_cache_seconds": 0,
         "code_event_bus_name": "bus",
         "code_outbox_file": "local-outbox/codes.jsonl",
+        "recovery_answer_ms": 0,
     }
 
 
@@ -41,6 +43,7 @@ def test_defaults_apply_when_only_the_required_variables_are_set() -> None:
     assert got.token_audience == "customer-auth"
     assert got.password_hash_profile == "owasp"
     assert got.code_outbox_file is None
+    assert got.recovery_answer_ms == 150
 
 
 @pytest.mark.parametrize(
