@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
+from customer_auth.api.docs import EMPTY
 from tests.support.fixtures import shared_router
-from tools import sam_template
+from tools import openapi, sam_template
 
 UNDOCUMENTED = {"NotFoundFunction", "JwksFunction"}  # the catch-all, and a public key set
 PUBLIC = {"ApiDocsFunction"}  # no caller to check and no dependency to fail: only a bad request
@@ -21,6 +22,10 @@ def operation(route: sam_template.Route) -> dict[str, Any]:
     return found
 
 
+EMPTY_200 = {"ResetPasswordFunction", "UpdateForgottenPasswordFunction"}
+"""Kibo answers these 200 with no body."""
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.function)
 def test_each_route_has_an_operation_id_a_success_body_and_kibo_shaped_refusals(
     route: sam_template.Route,
@@ -30,7 +35,12 @@ def test_each_route_has_an_operation_id_a_success_body_and_kibo_shaped_refusals(
     responses = documented["responses"]
     success = {code for code in responses if code in {"200", "204"}}
     assert len(success) == 1
-    if "200" in success:
+    if route.function in EMPTY_200:
+        # documented as empty here; tools/openapi.py drops powertools' stand-in body from the document
+        assert responses["200"]["description"] == EMPTY
+        merged = json.loads(openapi.DOCUMENT.read_text())["paths"][route.path][route.method.lower()]
+        assert "content" not in merged["responses"]["200"]
+    elif "200" in success:
         assert responses["200"]["content"]["application/json"]["schema"]["$ref"].startswith(
             "#/components/schemas/"
         )

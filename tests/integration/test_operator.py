@@ -142,6 +142,8 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
         "--refresh-grace-seconds",
         "0",
         "--require-letter-and-digit",
+        "--password-reset-minutes",
+        "30",
     )
     assert code == 0
     assert json.loads(out)["signInPolicy"] == {
@@ -150,11 +152,13 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
         "maxLockoutMinutes": 1440,
         "refreshGraceSeconds": 0,
         "requireLetterAndDigit": True,
+        "passwordResetMinutes": 30,
     }
     stored = runtime.store().get_tenant(9)
     assert stored is not None
     assert stored.sign_in_policy.max_failed_attempts == 3
     assert stored.sign_in_policy.require_letter_and_digit
+    assert stored.sign_in_policy.password_reset_minutes == 30
 
 
 @pytest.mark.parametrize(
