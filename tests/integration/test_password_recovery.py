@@ -20,7 +20,7 @@ from customer_auth.domain.caller import Caller
 from customer_auth.domain.errors import InvalidCredentials
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.domain.tenants import SignInPolicy
-from customer_auth.models.auth import ConfirmationInfo, CustomerUserAuthInfo
+from customer_auth.models.auth import ConfirmationInfo, CustomerResetPasswordInfo, CustomerUserAuthInfo
 from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import SITE_ID, TENANT_ID, FrozenClock, HttpResult, World
 from tests.support.races import SerializedClient, race
@@ -423,3 +423,20 @@ def test_known_limited_and_unknown_logins_take_similar_time(
     print("reset timing (median ms): " + ", ".join(f"{p} {m:.2f}" for p, m in medians.items()))
     ratio = max(medians.values()) / min(medians.values())
     assert ratio <= 1.2, f"one path takes {ratio:.2f} times as long as another: {medians}"
+
+
+def test_of_concurrent_resets_for_one_login_one_sends_a_code_and_the_others_are_limited(
+    world: World, app: str, serialized_dynamodb: SerializedClient
+) -> None:
+    registered(world, app)
+    world.mailer.events()
+    info = CustomerResetPasswordInfo(email_address=EMAIL)
+
+    def ask() -> Any:
+        return runtime.recovery_service().request_reset(RACER, None, info)
+
+    outcomes = race([ask] * 4)
+
+    assert sorted(o.value for o in outcomes) == ["limited", "limited", "limited", "sent"], outcomes
+    (code,) = world.mailer.reset_codes()
+    assert update(world, app, code).status == 200
