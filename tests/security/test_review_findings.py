@@ -1,0 +1,155 @@
+"""Regression tests for the independent security review (issue 15), each driven through the
+handlers as the reviewer drove ``make run``: what an attacker sends, what the service answers,
+and what it stores."""
+
+import logging
+from typing import Any
+
+import pytest
+
+from tests.support.assertions import assert_error, ok
+from tests.support.fixtures import HttpResult, World
+
+PASSWORD = "correct horse battery staple"
+WRONG_PASSWORD = "incorrect horse battery staple"
+NEW_PASSWORD = "a brand new passphrase"
+EMAIL = "review@example.com"
+OAUTH = "/api/platform/applications/authtickets/oauth"
+ACCOUNTS = "/api/commerce/customer/accounts"
+SIGN_IN = "/api/commerce/customer/authtickets"
+REFRESH = "/api/commerce/customer/authtickets/refresh"
+CURRENT = "/api/commerce/customer/accounts/current"
+ERROR_FIELDS = {"message", "applicationName", "errorCode", "additionalErrorData", "items", "correlationId"}
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+@pytest.fixture
+def app(world: World) -> str:
+    return world.app_token("full")
+
+
+def registered(world: World, app: str, email: str = EMAIL, **login: Any) -> int:
+    account_id: int = world.add_account(app, emailAddress=email)["id"]
+    body = {"emailAddress": email, **login}
+    if "externalPassword" not in login:
+        body.setdefault("password", PASSWORD)
+    ok(world.create_login(account_id, body, token=app))
+    return account_id
+
+
+def sign_in(world: World, app: str, username: str = EMAIL, password: str = PASSWORD, **kw: Any) -> HttpResult:
+    return world.api.call("POST", SIGN_IN, {"username": username, "password": password}, token=app, **kw)
+
+
+def kibo_400(result: HttpResult, field: str) -> None:
+    body = assert_error(result, 400, "MISSING_OR_INVALID_PARAMETER", field)
+    assert set(body) == ERROR_FIELDS
+
+
+def oauth_body(world: World) -> dict[str, str]:
+    client = world.clients["full"]
+    return {"client_id": client.client_id, "client_secret": client.secret, "grant_type": "client_credentials"}
+
+
+# -- 2. no 500 for anything a client can send -------------------------------------------------------
+UNICODE_DIGITS = ["²", "¹", "١٠٠", "１００", "100²"]
+"""A superscript, Arabic-Indic and fullwidth digits: ``str.isdigit`` takes them all, and ``int``
+takes some (``١٠٠`` is 100): none is an ASCII integer."""
+
+
+@pytest.mark.parametrize("header", ["x-vol-tenant", "x-vol-site"])
+@pytest.mark.parametrize("value", UNICODE_DIGITS)
+@pytest.mark.parametrize("route", ["get account", "current account by jwt", "sign in"])
+def test_a_unicode_digit_in_a_tenant_or_site_header_is_a_400_on_every_route(
+    world: World, app: str, header: str, value: str, route: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    account_id = registered(world, app)
+    ticket = ok(sign_in(world, app))
+    before = world.scan()
+    headers = {header: value}
+
+    with caplog.at_level(logging.INFO):
+        if route == "get account":
+            result = world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=app, headers=headers)
+        elif route == "current account by jwt":
+            result = world.api.call("GET", CURRENT, token=ticket["jwtAccessToken"], headers=headers)
+        else:
+            result = sign_in(world, app, headers=headers)
+
+    kibo_400(result, header)
+    assert world.scan() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_unicode_digit_tenant_with_any_bearer_is_a_400_not_a_500(world: World) -> None:
+    result = world.api.call("GET", CURRENT, token="not-a-token", headers={"x-vol-tenant": "²"})
+
+    assert result.status in (400, 401), result.text
+    assert set(result.json) == ERROR_FIELDS
+
+
+def nested(depth: int) -> bytes:
+    return b'{"a":' + b"[" * depth + b"]" * depth + b"}"
+
+
+def huge_integer(digits: int) -> bytes:
+    return b'{"grant_type":"client_credentials","client_id":' + b"9" * digits + b"}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [nested(50_000), nested(5_000), nested(40), huge_integer(5_000)],
+    ids=["50k deep", "5k deep", "40 deep", "5k digits"],
+)
+def test_a_body_python_cannot_parse_is_a_400_on_the_open_oauth_route(
+    world: World, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = world.scan()
+
+    with caplog.at_level(logging.INFO):
+        result = world.api.call("POST", OAUTH, raw_body=body)
+
+    kibo_400(result, "body")
+    assert world.scan() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("body", [nested(50_000), huge_integer(5_000)], ids=["50k deep", "5k digits"])
+@pytest.mark.parametrize("route", ["sign in", "add account", "change password", "refresh"])
+def test_a_body_python_cannot_parse_is_a_400_on_every_route(
+    world: World, app: str, body: bytes, route: str
+) -> None:
+    account_id = registered(world, app)
+    before = world.scan()
+    method, path = {
+        "sign in": ("POST", SIGN_IN),
+        "add account": ("POST", ACCOUNTS),
+        "change password": ("POST", f"{ACCOUNTS}/{account_id}/Change-Password"),
+        "refresh": ("PUT", REFRESH),
+    }[route]
+
+    result = world.api.call(method, path, token=app, raw_body=body)
+
+    kibo_400(result, "body")
+    assert world.scan() == before
+
+
+def test_a_deep_but_sane_body_still_works(world: World) -> None:
+    body = oauth_body(world)
+
+    result = world.api.call("POST", OAUTH, body)
+
+    assert ok(result)["access_token"]
+
+
+def test_a_body_nested_to_the_limit_is_read(world: World) -> None:
+    """The depth limit refuses only what is deeper than it: 32 levels still reach validation."""
+    body = oauth_body(world)
+    deep: Any = {}
+    for _ in range(30):
+        deep = {"x": deep}
+    body_with_extra = {**body, "extra": deep}  # 32 levels with the outer object
+
+    result = world.api.call("POST", OAUTH, body_with_extra)
+
+    assert result.status != 400 or "nested" not in result.json["message"], result.text
