@@ -153,3 +153,76 @@ def test_a_body_nested_to_the_limit_is_read(world: World) -> None:
     result = world.api.call("POST", OAUTH, body_with_extra)
 
     assert result.status != 400 or "nested" not in result.json["message"], result.text
+
+
+# -- 1. Change-Password during a lock is no password oracle -----------------------------------------
+def change_password(world: World, app: str, account_id: int, old: str, unlock: bool | None) -> HttpResult:
+    query = {"unlockAccount": str(unlock).lower()} if unlock is not None else None
+    body = {"oldPassword": old, "newPassword": NEW_PASSWORD}
+    return world.api.call("POST", f"{ACCOUNTS}/{account_id}/Change-Password", body, token=app, query=query)
+
+
+def without_correlation(result: HttpResult) -> tuple[int, dict[str, Any]]:
+    body = {name: value for name, value in result.json.items() if name != "correlationId"}
+    return result.status, body
+
+
+def locked_by(world: World, app: str, account_id: int, how: str) -> None:
+    if how == "operator":
+        result = world.api.call("POST", f"{ACCOUNTS}/{account_id}/Set-Login-Locked", True, token=app)
+        assert result.status == 204, result.text
+    else:
+        for _ in range(5):
+            assert_error(sign_in(world, app, password=WRONG_PASSWORD), 401, "INVALID_CREDENTIALS")
+    state = ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=app))
+    assert state["isLocked"] is True
+
+
+@pytest.mark.parametrize("how", ["five failed sign-ins", "operator"])
+@pytest.mark.parametrize("unlock", [None, False, True], ids=["no-unlockAccount", "false", "true"])
+def test_during_a_lock_the_right_and_a_wrong_old_password_get_the_same_answer(
+    world: World, app: str, how: str, unlock: bool | None
+) -> None:
+    account_id = registered(world, app)
+    locked_by(world, app, account_id, how)
+    before = world.scan()
+
+    wrong = change_password(world, app, account_id, WRONG_PASSWORD, unlock)
+    right = change_password(world, app, account_id, PASSWORD, unlock)
+
+    assert without_correlation(wrong) == without_correlation(right)
+    assert_error(right, 403, "FORBIDDEN")
+    assert world.scan() == before
+
+
+def test_guessing_through_change_password_with_unlock_account_never_lifts_an_operator_lock(
+    world: World, app: str
+) -> None:
+    account_id = registered(world, app)
+    locked_by(world, app, account_id, "operator")
+
+    for attempt in range(20):
+        assert_error(
+            change_password(world, app, account_id, f"guess number {attempt}", True), 403, "FORBIDDEN"
+        )
+    result = change_password(world, app, account_id, PASSWORD, True)
+
+    assert_error(result, 403, "FORBIDDEN")
+    assert_error(sign_in(world, app), 401, "INVALID_CREDENTIALS")
+    assert_error(sign_in(world, app, password=NEW_PASSWORD), 401, "INVALID_CREDENTIALS")
+
+
+def test_a_wrong_old_password_outside_a_lock_counts_as_a_failed_sign_in_and_locks_at_the_limit(
+    world: World, app: str
+) -> None:
+    account_id = registered(world, app)
+
+    for _ in range(4):
+        assert_error(
+            change_password(world, app, account_id, WRONG_PASSWORD, True), 401, "INVALID_CREDENTIALS"
+        )
+    assert_error(sign_in(world, app, password=WRONG_PASSWORD), 401, "INVALID_CREDENTIALS")  # the fifth
+
+    state = ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=app))
+    assert state["isLocked"] is True
+    assert_error(change_password(world, app, account_id, PASSWORD, True), 403, "FORBIDDEN")
