@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.assertions import assert_error, ok
-from tests.support.fixtures import HttpResult, World
+from tests.support.fixtures import FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
 WRONG_PASSWORD = "incorrect horse battery staple"
@@ -226,3 +226,47 @@ def test_a_wrong_old_password_outside_a_lock_counts_as_a_failed_sign_in_and_lock
     state = ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=app))
     assert state["isLocked"] is True
     assert_error(change_password(world, app, account_id, PASSWORD, True), 403, "FORBIDDEN")
+
+
+# -- 3. log out with a rotated refresh token is a reuse ---------------------------------------------
+def refresh(world: World, app: str, refresh_token: str) -> HttpResult:
+    return world.api.call("PUT", REFRESH, {"refreshToken": refresh_token}, token=app)
+
+
+def log_out(world: World, app: str, refresh_token: str, scope: str) -> HttpResult:
+    body = {"refreshToken": refresh_token}
+    return world.api.call("DELETE", SIGN_IN, body, token=app, query={"scope": scope})
+
+
+def current(world: World, app: str, access_token: str) -> HttpResult:
+    return world.api.call("GET", CURRENT, token=app, headers={"x-vol-user-claims": access_token})
+
+
+@pytest.mark.parametrize("scope", ["global", "local"])
+def test_log_out_with_a_rotated_refresh_token_past_the_grace_window_is_a_reuse(
+    world: World, app: str, clock: FrozenClock, scope: str
+) -> None:
+    registered(world, app)
+    phone, laptop = ok(sign_in(world, app)), ok(sign_in(world, app))
+    rotated = ok(refresh(world, app, phone["refreshToken"]))  # T1 -> T2
+    clock.advance(seconds=11)  # past the default 10 s grace window
+
+    result = log_out(world, app, phone["refreshToken"], scope)
+
+    assert_error(result, 401, "INVALID_TOKEN")
+    assert_error(refresh(world, app, rotated["refreshToken"]), 401, "INVALID_TOKEN")  # family revoked
+    assert ok(current(world, app, laptop["accessToken"]))["emailAddress"] == EMAIL  # the other lives
+    assert ok(refresh(world, app, laptop["refreshToken"]))["refreshToken"]
+
+
+def test_log_out_with_the_parent_inside_the_grace_window_still_works(
+    world: World, app: str, clock: FrozenClock
+) -> None:
+    """A client that lost the refresh's answer may still log out with the token it holds."""
+    registered(world, app)
+    ticket = ok(sign_in(world, app))
+    rotated = ok(refresh(world, app, ticket["refreshToken"]))
+    clock.advance(seconds=5)
+
+    assert log_out(world, app, ticket["refreshToken"], "local").status == 204
+    assert_error(refresh(world, app, rotated["refreshToken"]), 401, "INVALID_TOKEN")

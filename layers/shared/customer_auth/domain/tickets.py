@@ -91,7 +91,10 @@ class TicketService:
         for _ in range(_ATTEMPTS):
             now = self._clock()
             family = self._family(locator, digest, now)
-            if digest not in (family.session.head_digest, family.session.parent_digest):
+            # As refresh treats it: the head, or its parent inside the grace window (a client that
+            # lost the refresh's answer); any older token is a reuse, so a leaked one revokes its
+            # family and ends nothing else.
+            if digest != family.session.head_digest and not _in_grace(family, digest, now):
                 raise self._revoked_for_reuse(family.session)
             if scope is LogoutScope.LOCAL:
                 self._store.end_session(family.session)
