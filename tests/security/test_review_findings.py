@@ -3,12 +3,16 @@ handlers as the reviewer drove ``make run``: what an attacker sends, what the se
 and what it stores."""
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from customer_auth.api import runtime
+from customer_auth.domain.provisioning import create_client, provision_tenant
+from customer_auth.domain.tenants import Site
 from tests.support.assertions import assert_error, ok
-from tests.support.fixtures import FrozenClock, HttpResult, World
+from tests.support.fixtures import ALL_BEHAVIORS, SITE_ID, TENANT_ID, Client, FrozenClock, HttpResult, World
 
 PASSWORD = "correct horse battery staple"
 WRONG_PASSWORD = "incorrect horse battery staple"
@@ -270,3 +274,144 @@ def test_log_out_with_the_parent_inside_the_grace_window_still_works(
 
     assert log_out(world, app, ticket["refreshToken"], "local").status == 204
     assert_error(refresh(world, app, rotated["refreshToken"]), 401, "INVALID_TOKEN")
+
+
+# -- 5. site scope after sign-in --------------------------------------------------------------------
+SECOND_SITE = 201
+AT_SECOND_SITE = {"x-vol-site": str(SECOND_SITE)}
+
+
+@pytest.fixture
+def second_site(world: World) -> str:
+    """The tenant gets a second site and a client scoped to it; that client's app token."""
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    provision_tenant(store, replace(tenant, sites=(*tenant.sites, Site(SECOND_SITE, "Acme CA"))))
+    client, secret = create_client(
+        store, tenant_id=TENANT_ID, name="site-two", behaviors=ALL_BEHAVIORS, site_id=SECOND_SITE
+    )
+    world.clients["site-two"] = Client(client.client_id, secret)
+    return world.app_token("site-two")
+
+
+def test_a_client_of_another_site_cannot_refresh_log_out_or_read_a_session(
+    world: World, app: str, second_site: str
+) -> None:
+    registered(world, app)
+    ticket = ok(sign_in(world, app))  # a session of site 200
+    before = world.scan()
+
+    refreshed = world.api.call(
+        "PUT", REFRESH, {"refreshToken": ticket["refreshToken"]}, token=second_site, headers=AT_SECOND_SITE
+    )
+    logged_out = world.api.call(
+        "DELETE",
+        SIGN_IN,
+        {"refreshToken": ticket["refreshToken"]},
+        token=second_site,
+        headers=AT_SECOND_SITE,
+        query={"scope": "global"},
+    )
+    read = world.api.call(
+        "GET",
+        CURRENT,
+        token=second_site,
+        headers={**AT_SECOND_SITE, "x-vol-user-claims": ticket["accessToken"]},
+    )
+    read_without_header = world.api.call(
+        "GET",
+        CURRENT,
+        token=second_site,
+        headers={"x-vol-site": "", "x-vol-user-claims": ticket["accessToken"]},
+    )
+
+    assert_error(refreshed, 401, "INVALID_TOKEN")
+    assert_error(logged_out, 401, "INVALID_TOKEN")
+    assert_error(read, 401, "UNAUTHORIZED")
+    assert_error(read_without_header, 401, "UNAUTHORIZED")
+    assert world.scan() == before  # nothing revoked: the session is simply out of this client's reach
+    assert ok(refresh(world, app, ticket["refreshToken"]))["refreshToken"]  # its own site still can
+
+
+def test_a_client_acts_on_its_own_sites_sessions(world: World, app: str, second_site: str) -> None:
+    registered(world, app)
+    ticket = ok(sign_in(world, second_site, headers=AT_SECOND_SITE))
+
+    read = world.api.call(
+        "GET",
+        CURRENT,
+        token=second_site,
+        headers={**AT_SECOND_SITE, "x-vol-user-claims": ticket["accessToken"]},
+    )
+    refreshed = world.api.call(
+        "PUT", REFRESH, {"refreshToken": ticket["refreshToken"]}, token=second_site, headers=AT_SECOND_SITE
+    )
+
+    assert ok(read)["emailAddress"] == EMAIL
+    assert ok(refreshed)["refreshToken"]
+
+
+def test_a_tenant_wide_client_naming_a_site_acts_only_on_that_sites_sessions(
+    world: World, app: str, second_site: str
+) -> None:
+    account_id = registered(world, app)
+    ticket = ok(sign_in(world, app))  # site 200
+    old_token_new_site = world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=app, headers=AT_SECOND_SITE)
+    app = world.app_token("full")  # the tenant's sites as they are now: 201 is one of them
+
+    other_site = world.api.call(
+        "PUT", REFRESH, {"refreshToken": ticket["refreshToken"]}, token=app, headers=AT_SECOND_SITE
+    )
+    no_site = world.api.call(
+        "PUT", REFRESH, {"refreshToken": ticket["refreshToken"]}, token=app, headers={"x-vol-site": ""}
+    )
+
+    assert_error(old_token_new_site, 403, "FORBIDDEN")  # minted before the site was added
+    assert_error(other_site, 401, "INVALID_TOKEN")
+    assert ok(no_site)["refreshToken"]  # without a site, a tenant-wide client acts in the whole tenant
+
+
+@pytest.mark.parametrize("site", ["400", "9999"], ids=["another tenant's site", "no such site"])
+@pytest.mark.parametrize("route", ["get account", "add account", "login state", "current account", "sign in"])
+def test_a_site_header_that_is_no_site_of_the_tenant_is_403_on_every_route(
+    world: World, app: str, site: str, route: str
+) -> None:
+    account_id = registered(world, app)
+    ticket = ok(sign_in(world, app))
+    before = world.scan()
+    headers = {"x-vol-site": site}
+
+    if route == "get account":
+        result = world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=app, headers=headers)
+    elif route == "add account":
+        result = world.api.call(
+            "POST", ACCOUNTS, {"emailAddress": "new@example.com"}, token=app, headers=headers
+        )
+    elif route == "login state":
+        result = world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=app, headers=headers)
+    elif route == "current account":
+        result = world.api.call(
+            "GET", CURRENT, token=app, headers={**headers, "x-vol-user-claims": ticket["accessToken"]}
+        )
+    else:
+        result = sign_in(world, app, headers=headers)
+
+    assert_error(result, 403, "FORBIDDEN")
+    assert world.scan() == before
+
+
+@pytest.mark.parametrize("site", ["400", "9999", str(SECOND_SITE)])
+def test_a_shopper_jwt_with_a_site_header_that_is_not_its_sessions_is_403(
+    world: World, app: str, second_site: str, site: str
+) -> None:
+    registered(world, app)
+    ticket = ok(sign_in(world, app))
+
+    result = world.api.call("GET", CURRENT, token=ticket["jwtAccessToken"], headers={"x-vol-site": site})
+    same_site = world.api.call(
+        "GET", CURRENT, token=ticket["jwtAccessToken"], headers={"x-vol-site": str(SITE_ID)}
+    )
+
+    assert_error(result, 403, "FORBIDDEN")
+    assert ok(same_site)["emailAddress"] == EMAIL

@@ -7,7 +7,7 @@ import re
 import secrets
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -120,16 +120,25 @@ def authorize(headers: dict[str, str], behavior: Behavior | None) -> RequestCont
     tenant_header = tenant_header_of(headers)
     if tenant_header is not None and tenant_header != caller.tenant_id:
         raise Forbidden("The application token is not valid for this tenant.")
-    site_header = _int_header(headers, "x-vol-site")
-    if site_header is not None and caller.site_id is not None and site_header != caller.site_id:
+    site_header = site_header_of(headers)
+    if site_header is not None and (
+        site_header not in caller.tenant_sites or caller.site_id not in (None, site_header)
+    ):
         raise Forbidden("The application token is not valid for this site.")
     if behavior is not None:
         caller.require(behavior)
-    return RequestContext(caller, site_header if site_header is not None else caller.site_id)
+    # From here on the caller's site is the request's: every service that acts on a session
+    # checks it against the session's own (Caller.acts_on_site_of).
+    site_id = site_header if site_header is not None else caller.site_id
+    return RequestContext(replace(caller, site_id=site_id), site_id)
 
 
 def tenant_header_of(headers: dict[str, str]) -> int | None:
     return _int_header(headers, "x-vol-tenant")
+
+
+def site_header_of(headers: dict[str, str]) -> int | None:
+    return _int_header(headers, "x-vol-site")
 
 
 def _body_problem(event: dict[str, Any], body_kind: BodyKind) -> str | None:
