@@ -415,3 +415,73 @@ def test_a_shopper_jwt_with_a_site_header_that_is_not_its_sessions_is_403(
 
     assert_error(result, 403, "FORBIDDEN")
     assert ok(same_site)["emailAddress"] == EMAIL
+
+
+# -- 4. identifiers under one normalisation ---------------------------------------------------------
+COMPOSED = "jos\u00e9.review@example.com"  # é as one code point (NFC)
+DECOMPOSED = "jose\u0301.review@example.com"  # e + combining acute (NFD): renders the same
+
+
+def new_account(world: World, app: str) -> int:
+    account_id: int = world.add_account(app, emailAddress="guest@example.com")["id"]
+    return account_id
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(COMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED), ("JOS\u00c9.Review@Example.com", DECOMPOSED)],
+    ids=["nfc then nfd", "nfd then nfc", "upper nfc then nfd"],
+)
+def test_an_email_spelled_composed_or_decomposed_is_one_login(
+    world: World, app: str, first: str, second: str
+) -> None:
+    account_id = registered(world, app, email=first)
+    other = new_account(world, app)
+    before = world.scan()
+
+    duplicate = world.create_login(other, {"emailAddress": second, "password": PASSWORD}, token=app)
+
+    assert_error(duplicate, 409, "VALIDATION_CONFLICT", "emailAddress")
+    assert world.scan() == before
+    assert ok(sign_in(world, app, username=second))["customerAccount"]["id"] == account_id
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["\uff41\uff44\uff4d\uff49\uff4e.review", "\uff21\uff24\uff2d\uff29\uff2e.REVIEW", "admin.review\u3000"],
+    ids=["fullwidth", "fullwidth upper", "ideographic space"],
+)
+def test_a_fullwidth_username_is_the_same_username(world: World, app: str, look_alike: str) -> None:
+    account_id = registered(world, app, username="admin.review")
+    other = new_account(world, app)
+    body = {"emailAddress": "second@example.com", "username": look_alike, "password": PASSWORD}
+
+    duplicate = world.create_login(other, body, token=app)
+
+    assert_error(duplicate, 409, "VALIDATION_CONFLICT", "username")
+    assert ok(sign_in(world, app, username=look_alike))["customerAccount"]["id"] == account_id
+
+
+def test_a_decomposed_email_is_kept_composed(world: World, app: str) -> None:
+    account_id = registered(world, app, email=DECOMPOSED)
+
+    account = ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=app))
+
+    assert account["userName"] == COMPOSED  # the login's username, which defaults to its email
+
+
+@pytest.mark.parametrize(
+    "username", ["admin\u200b.review", "\u202eweiver.nimda", "admin\u200d.review", "admin\u2066.review"]
+)
+def test_zero_width_and_bidi_controls_are_still_refused(world: World, app: str, username: str) -> None:
+    account_id = new_account(world, app)
+    before = world.scan()
+
+    result = world.create_login(
+        account_id,
+        {"emailAddress": "third@example.com", "username": username, "password": PASSWORD},
+        token=app,
+    )
+
+    assert_error(result, 400, "MISSING_OR_INVALID_PARAMETER", "username")
+    assert world.scan() == before
