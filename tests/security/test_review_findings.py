@@ -485,3 +485,29 @@ def test_zero_width_and_bidi_controls_are_still_refused(world: World, app: str, 
 
     assert_error(result, 400, "MISSING_OR_INVALID_PARAMETER", "username")
     assert world.scan() == before
+
+
+# -- 6. imported hashes within the work the equal-cost floor covers ---------------------------------
+@pytest.mark.parametrize(
+    ("external", "cap"),
+    [
+        ("pbkdf2_sha256$1000001$seasalt$" + "A" * 43 + "=", "1,000,000 iterations"),
+        ("$2b$13$" + "a" * 53, "cost at most 12"),
+        ("$argon2id$v=19$m=131072,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA", "64 MiB"),
+        ("$argon2id$v=19$m=65536,t=5,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA", "256 MiB x passes"),
+    ],
+    ids=["django above 1,000,000", "bcrypt above 12", "argon2 above 64 MiB", "argon2 above 64 MiB x 4"],
+)
+def test_an_import_costlier_than_the_floor_covers_is_refused_naming_the_cap(
+    world: World, app: str, external: str, cap: str
+) -> None:
+    account_id = new_account(world, app)
+    before = world.scan()
+
+    result = world.create_login(
+        account_id, {"emailAddress": EMAIL, "externalPassword": external, "isImport": True}, token=app
+    )
+
+    body = assert_error(result, 400, "MISSING_OR_INVALID_PARAMETER", "externalPassword")
+    assert cap in body["message"]
+    assert world.scan() == before
