@@ -2,6 +2,7 @@
 handlers as the reviewer drove ``make run``: what an attacker sends, what the service answers,
 and what it stores."""
 
+import json
 import logging
 from dataclasses import replace
 from typing import Any
@@ -10,9 +11,11 @@ import pytest
 
 from customer_auth.api import runtime
 from customer_auth.domain.provisioning import create_client, provision_tenant
+from customer_auth.domain.records import normalize_identifier
 from customer_auth.domain.tenants import Site
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import ALL_BEHAVIORS, SITE_ID, TENANT_ID, Client, FrozenClock, HttpResult, World
+from tools import operator
 
 PASSWORD = "correct horse battery staple"
 WRONG_PASSWORD = "incorrect horse battery staple"
@@ -511,3 +514,82 @@ def test_an_import_costlier_than_the_floor_covers_is_refused_naming_the_cap(
     body = assert_error(result, 400, "MISSING_OR_INVALID_PARAMETER", "externalPassword")
     assert cap in body["message"]
     assert world.scan() == before
+
+
+def report_of(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """The operator's JSON report (the handlers' one-line metric records may precede it)."""
+    out = capsys.readouterr().out
+    report: dict[str, Any] = json.loads(out[out.index("{\n") :])
+    return report
+
+
+def legacy_keyed(world: World, account_id: int, identifier: str) -> None:
+    """Re-key the login's reservation as the code before issue 15 made it: strip().casefold()."""
+    new, old = (
+        f"LOGINID#{TENANT_ID}#{normalize_identifier(identifier)}",
+        f"LOGINID#{TENANT_ID}#{identifier.strip().casefold()}",
+    )
+    key = {"pk": {"S": new}, "sk": {"S": "LOGINID"}}
+    item = world.dynamodb.get_item(TableName=world.table_name, Key=key)["Item"]
+    assert item["accountId"] == {"N": str(account_id)}
+    world.dynamodb.delete_item(TableName=world.table_name, Key=key)
+    world.dynamodb.put_item(TableName=world.table_name, Item={**item, "pk": {"S": old}})
+
+
+def test_the_operator_re_keys_identifiers_stored_before_normalization(
+    world: World, app: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fullwidth = "\uff41\uff44\uff4d\uff49\uff4e.legacy"
+    legacy = registered(world, app, email="legacy@example.com", username=fullwidth)
+    ascii_only = registered(world, app, email="plain@example.com")
+    legacy_keyed(world, legacy, fullwidth)
+    assert_error(sign_in(world, app, username=fullwidth), 401, "INVALID_CREDENTIALS")  # after deploy
+
+    code = operator.main(
+        ["--table", world.table_name, "identifiers", "renormalize", "--tenant-id", str(TENANT_ID)]
+    )
+
+    report = report_of(capsys)
+    assert code == 0
+    assert (report["rekeyed"], report["conflicts"]) == (1, [])
+    assert ok(sign_in(world, app, username=fullwidth))["customerAccount"]["id"] == legacy
+    assert ok(sign_in(world, app, username="ADMIN.legacy"))["customerAccount"]["id"] == legacy
+    assert ok(sign_in(world, app, username="plain@example.com"))["customerAccount"]["id"] == ascii_only
+    capsys.readouterr()
+    again = operator.main(["--table", world.table_name, "identifiers", "renormalize"])
+    assert again == 0
+    assert report_of(capsys)["rekeyed"] == 0  # nothing left to move
+
+
+def test_the_operator_reports_look_alike_pairs_and_leaves_them(
+    world: World, app: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holder = registered(world, app, email=COMPOSED)
+    other = registered(world, app, email="other.review@example.com", username="placeholder.user")
+    # Before issue 15 the decomposed spelling was a second login: make it one, keyed the old way.
+    world.dynamodb.update_item(
+        TableName=world.table_name,
+        Key={"pk": {"S": f"ACCOUNT#{TENANT_ID}#{other}"}, "sk": {"S": "LOGIN"}},
+        UpdateExpression="SET email = :email",
+        ExpressionAttributeValues={":email": {"S": DECOMPOSED}},
+    )
+    old_key = {"pk": {"S": f"LOGINID#{TENANT_ID}#{DECOMPOSED.casefold()}"}, "sk": {"S": "LOGINID"}}
+    world.dynamodb.put_item(
+        TableName=world.table_name,
+        Item={
+            **old_key,
+            "kind": {"S": "loginIdentifier"},
+            "accountId": {"N": str(other)},
+            "field": {"S": "emailAddress"},
+        },
+    )
+
+    code = operator.main(["--table", world.table_name, "identifiers", "renormalize"])
+
+    report = report_of(capsys)
+    assert code == 3
+    assert report["conflicts"] == [
+        {"tenantId": TENANT_ID, "accountId": other, "field": "emailAddress", "heldByAccountId": holder}
+    ]
+    assert ok(sign_in(world, app, username=DECOMPOSED))["customerAccount"]["id"] == holder
+    assert ok(sign_in(world, app, username="placeholder.user"))["customerAccount"]["id"] == other
