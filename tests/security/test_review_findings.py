@@ -12,7 +12,8 @@ import pytest
 from customer_auth.api import runtime
 from customer_auth.domain.provisioning import create_client, provision_tenant
 from customer_auth.domain.records import normalize_identifier
-from customer_auth.domain.tenants import Site
+from customer_auth.domain.tenants import Site, TwoFactorPolicy
+from tests.security.forge import DROP, resigned
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import ALL_BEHAVIORS, SITE_ID, TENANT_ID, Client, FrozenClock, HttpResult, World
 from tools import operator
@@ -593,3 +594,42 @@ def test_the_operator_reports_look_alike_pairs_and_leaves_them(
     ]
     assert ok(sign_in(world, app, username=DECOMPOSED))["customerAccount"]["id"] == holder
     assert ok(sign_in(world, app, username="placeholder.user"))["customerAccount"]["id"] == other
+
+
+def test_a_client_of_another_site_cannot_run_a_waiting_sessions_second_factor(
+    world: World, app: str, second_site: str
+) -> None:
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    provision_tenant(store, replace(tenant, two_factor_policy=TwoFactorPolicy(always=True)))
+    registered(world, app)
+    waiting = ok(sign_in(world, app))  # site 200, waiting for its code
+    assert waiting["requires2FA"] is True
+    claims = {"x-vol-user-claims": waiting["accessToken"], **AT_SECOND_SITE}
+    before = world.scan()
+
+    requested = world.api.call("POST", f"{SIGN_IN}/2fa/request", token=second_site, headers=claims)
+    verified = world.api.call(
+        "POST",
+        f"{SIGN_IN}/2fa/auth",
+        {"userId": waiting["userId"], "otpCode": "123456"},
+        token=second_site,
+        headers=claims,
+    )
+
+    assert_error(requested, 401, "UNAUTHORIZED")
+    assert_error(verified, 401, "UNAUTHORIZED")
+    assert world.scan() == before
+    assert world.mailer.codes() == []
+
+
+def test_an_app_token_without_the_tenants_sites_is_refused(world: World, app: str) -> None:
+    """Tokens minted before the sites were carried: the client is sent back for a new one."""
+    account_id = registered(world, app)
+    stale = resigned(app, claim_changes={"sites": DROP})
+
+    result = world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=stale)
+
+    assert_error(result, 401, "UNAUTHORIZED")
+    assert ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}", token=resigned(app)))["id"] == account_id
