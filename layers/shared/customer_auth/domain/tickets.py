@@ -69,7 +69,7 @@ class TicketService:
         token, locator, digest = _presented(caller, refresh_token, account_id)
         for _ in range(_ATTEMPTS):
             now = self._clock()
-            family = self._family(locator, digest, now)
+            family = self._family(caller, locator, digest, now)
             session = family.session
             if session.head_digest == digest:
                 rotated = self._sessions.rotate(session, token, family.login.username, now)
@@ -90,8 +90,11 @@ class TicketService:
         _, locator, digest = _presented(caller, refresh_token, None)
         for _ in range(_ATTEMPTS):
             now = self._clock()
-            family = self._family(locator, digest, now)
-            if digest not in (family.session.head_digest, family.session.parent_digest):
+            family = self._family(caller, locator, digest, now)
+            # As refresh treats it: the head, or its parent inside the grace window (a client that
+            # lost the refresh's answer); any older token is a reuse, so a leaked one revokes its
+            # family and ends nothing else.
+            if digest != family.session.head_digest and not _in_grace(family, digest, now):
                 raise self._revoked_for_reuse(family.session)
             if scope is LogoutScope.LOCAL:
                 self._store.end_session(family.session)
@@ -103,15 +106,18 @@ class TicketService:
             return
         raise Unavailable("the login kept changing during log out")
 
-    def current_account(self, tenant_id: int, access_token: str) -> CustomerAccount:
+    def current_account(self, caller: Caller, access_token: str) -> CustomerAccount:
         """The account of a live session, named by its opaque access token."""
-        live = live_session(self._store, tenant_id, access_token, self._clock())
+        live = live_session(self._store, caller, access_token, self._clock())
         if live is None or not live.session.is_complete():
             raise dead_session()  # a session waiting for its second factor is good only for the 2FA routes
         return live.account.account
 
-    def current_account_from_jwt(self, jwt: JwtCodec, token: str, tenant_id: int | None) -> CustomerAccount:
-        """The account of a live session, named by its signed ``jwtAccessToken``."""
+    def current_account_from_jwt(
+        self, jwt: JwtCodec, token: str, tenant_id: int | None, site_id: int | None
+    ) -> CustomerAccount:
+        """The account of a live session, named by its signed ``jwtAccessToken``; the tenant and
+        site headers, when sent, must be the session's."""
         now = self._clock()
         try:
             claims = jwt.verify(token, "shopper", now)
@@ -122,12 +128,14 @@ class TicketService:
             raise dead_session()
         if tenant_id is not None and tenant_id != locator.tenant_id:
             raise Forbidden("The shopper token is not valid for this tenant.")
+        if site_id is not None and site_id != claims.get("site_id"):
+            raise Forbidden("The shopper token is not valid for this site.")
         context = self._store.load_session(locator, with_tenant=False)
         if context.session is None or context.session.user_id != claims.get("sub"):
             raise dead_session()
         return _live_account(context, now)
 
-    def _family(self, locator: SessionLocator, digest: str, now: datetime) -> _Family:
+    def _family(self, caller: Caller, locator: SessionLocator, digest: str, now: datetime) -> _Family:
         context = self._store.load_session(locator, refresh_digest=digest)
         token, session, login, account = (
             context.refresh_token,
@@ -139,6 +147,8 @@ class TicketService:
             raise invalid_token()
         if session is None or login is None or account is None or not session.is_live(login, now):
             raise invalid_token()
+        if not caller.acts_on_site_of(session.site_id):
+            raise invalid_token()  # another site's session: as unknown to this caller as a foreign one
         policy = context.tenant.sign_in_policy if context.tenant else SignInPolicy()
         return _Family(session, login, account, policy.refresh_grace_seconds)
 
