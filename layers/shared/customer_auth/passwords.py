@@ -79,14 +79,15 @@ class Argon2idHasher:
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
-    def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+    def verify(self, password: str, stored_hash: str, *, external: bool, padded: bool = True) -> bool:
         """Whether ``password`` matches; malformed, unsupported or over-cap hashes never match.
-        Takes at least the profile's floor, whatever the hash (a refused one too)."""
+        A ``padded`` check takes at least the profile's floor, whatever the hash (a refused one too)."""
         started = time.perf_counter()
         try:
             return self._verify(password, stored_hash, external=external)
         finally:
-            self._pad(started)
+            if padded:
+                self._pad(started)
 
     def _verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
         try:

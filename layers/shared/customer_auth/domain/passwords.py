@@ -36,9 +36,11 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str:
         """Our own hash of a new password (Argon2id at the current parameters)."""
 
-    def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+    def verify(self, password: str, stored_hash: str, *, external: bool, padded: bool = True) -> bool:
         """Whether ``password`` matches; ``external`` hashes are imported bcrypt, Argon2 or Django
-        PBKDF2 ones. Never raises for a malformed hash: it simply does not match."""
+        PBKDF2 ones. Never raises for a malformed hash: it simply does not match. ``padded``
+        checks take at least the equal-cost floor; only a caller who may read every login's state
+        anyway (an administrator) gains nothing from it and may skip it."""
 
     def needs_rehash(self, stored_hash: str) -> bool:
         """Whether one of our hashes was made with parameters below the current ones."""
