@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from customer_auth.api import runtime
 
-    from .. import sam_template
+    from .. import moto_transactions, sam_template
     from . import cold, embedded, hashing, imports, report, warm
     from .replay import FakeHasher, Recorder, Replayer
     from .world import World
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     recordings: dict[str, warm.Recording] = {}
     warm_results: dict[str, warm.WarmResult] = {}
+    moto_transactions.install()  # as the suite and make run run moto
     with mock_aws():
         hasher = FakeHasher()
         setattr(runtime, "_password_hasher", lambda: hasher)  # noqa: B010 (hashing is timed on its own)
