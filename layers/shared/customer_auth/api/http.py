@@ -188,9 +188,6 @@ def lambda_entry(
     unauthenticated caller learns nothing from validation; routes read it with ``current_request``.
     """
 
-    @logger.inject_lambda_context(log_event=False, clear_state=True)
-    @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         headers: dict[str, str] = event.get("headers") or {}
         incoming = headers.get(CORRELATION_HEADER, "")
@@ -210,7 +207,11 @@ def lambda_entry(
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
         return result
 
-    return handler
+    traced = tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
+    entry: LambdaHandler = logger.inject_lambda_context(
+        metrics.log_metrics(traced), log_event=False, clear_state=True
+    )
+    return entry
 
 
 def _proxy_result(response: Response[str]) -> dict[str, Any]:
