@@ -18,6 +18,9 @@ from . import environment
 CHILD = Path(__file__).with_name("cold_child.py")
 LAYER = ROOT / "layers" / "shared"
 FLOOR = "floor"
+"""The boto3 floor process: import boto3, one DynamoDB client."""
+STACK = "stack"
+"""The stack floor process: the boto3 floor plus pyjwt, pydantic and powertools, each used once."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,9 @@ def run_child(
     workdir: Path,
     flags: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], str]:
-    """One cold process: its result and its stderr."""
+    """One cold process: its result and its stderr. ``name`` FLOOR or STACK runs that floor."""
     result_file = workdir / f"{name}-{os.urandom(4).hex()}.json"
-    mode = FLOOR if spec_file is None else "function"
+    mode = name if spec_file is None else "function"
     process = subprocess.run(  # noqa: S603 (this interpreter, the bench's own script)
         [
             sys.executable,
@@ -98,21 +101,21 @@ def run_child(
 
 def measure(
     specs: list[ColdSpec], secret: str, runs: int, *, parallel: bool
-) -> tuple[ColdResult, dict[str, ColdResult]]:
-    """The floor and each function, ``runs`` times, after an untimed run of the floor and of one
-    function (the files they share are then in the page cache). Each round runs the floor and
-    then every function, so that a noisy minute hits both alike."""
+) -> tuple[dict[str, ColdResult], dict[str, ColdResult]]:
+    """The two floors (FLOOR and STACK) and each function, ``runs`` times, after an untimed run
+    of each floor and of one function (the files they share are then in the page cache). Each
+    round runs the floors and then every function, so that a noisy minute hits all alike."""
     compile_bytecode()
     floor_env = floor_environment(secret)
-    floor = ColdResult()
+    floors = {FLOOR: ColdResult(), STACK: ColdResult()}
     results = {spec.function: ColdResult() for spec in specs}
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as temporary:
         workdir = Path(temporary)
         spec_files = {spec.function: write_spec(spec, workdir) for spec in specs}
         environs = {spec.function: function_environment(spec, secret) for spec in specs}
 
-        def floor_run() -> dict[str, Any]:
-            return run_child(FLOOR, None, floor_env, LAYER, workdir)[0]
+        def floor_run(which: str = FLOOR) -> dict[str, Any]:
+            return run_child(which, None, floor_env, LAYER, workdir)[0]
 
         def function_run(spec: ColdSpec) -> dict[str, Any]:
             environ = environs[spec.function]
@@ -120,22 +123,25 @@ def measure(
 
         if parallel:  # --quick: the figures only have to exist
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                floor_runs = [pool.submit(floor_run) for _ in range(runs)]
+                floor_runs = {w: [pool.submit(floor_run, w) for _ in range(runs)] for w in floors}
                 function_runs = {
                     s.function: [pool.submit(function_run, s) for _ in range(runs)] for s in specs
                 }
-                floor.runs = [f.result() for f in floor_runs]
+                for which, futures in floor_runs.items():
+                    floors[which].runs = [f.result() for f in futures]
                 for function, futures in function_runs.items():
                     results[function].runs = [f.result() for f in futures]
-            return floor, results
-        floor_run()
+            return floors, results
+        for which in floors:
+            floor_run(which)
         if specs:
             function_run(specs[0])
         for _ in range(runs):
-            floor.runs.append(floor_run())
+            for which, floor in floors.items():
+                floor.runs.append(floor_run(which))
             for spec in specs:
                 results[spec.function].runs.append(function_run(spec))
-    return floor, results
+    return floors, results
 
 
 def write_spec(spec: ColdSpec, workdir: Path) -> Path:
@@ -158,7 +164,17 @@ def function_environment(spec: ColdSpec, secret: str) -> dict[str, str]:
 
 
 def floor_environment(secret: str) -> dict[str, str]:
-    return environment.lambda_environment(None, str(LAYER), 128, secret)
+    """The floors' environment: the Globals only, and an ES256 key for the stack floor to load."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+    )
+    return {
+        **environment.lambda_environment(None, str(LAYER), 128, secret),
+        "BENCH_FLOOR_KEY_PEM": pem.decode(),
+    }
 
 
 def compile_bytecode() -> None:

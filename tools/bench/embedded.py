@@ -23,6 +23,7 @@ from customer_auth.models.account import CustomerAccount
 from customer_auth.store.items import account_item
 
 from ..sam_template import ROOT
+from . import budgets
 
 SEED = json.loads((ROOT / "tools" / "local_api" / "seed.json").read_text())
 TABLE = "customer-auth-local"
@@ -165,6 +166,22 @@ def measure(sizes: list[int], creates: int) -> list[SizeResult]:
         finally:
             server.stop()
     return results
+
+
+def growth(results: list[SizeResult]) -> dict[str, Any] | None:
+    """The largest size's median Create-Login over the smallest's, against its budget (None with
+    fewer than two sizes)."""
+    if len(results) < 2:
+        return None
+    smallest, largest = results[0], results[-1]
+    ratio = largest.median_ms / smallest.median_ms
+    return {
+        "smallest": smallest.accounts,
+        "largest": largest.accounts,
+        "ratio": round(ratio, 2),
+        "budget": budgets.EMBEDDED_GROWTH,
+        "pass": ratio <= budgets.EMBEDDED_GROWTH,
+    }
 
 
 def _store_accounts(dynamodb: Any, start: int, stop: int) -> None:
