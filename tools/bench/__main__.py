@@ -117,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: hashing and embedded done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
     endpoints = [
-        _endpoint(recordings[f], warm_results[f], cold_results[f], cold_floor.init_ms, stack_floor.init_ms)
-        for f in functions
+        _endpoint(recordings[f], warm_results[f], cold_results[f], cold_floor, stack_floor) for f in functions
     ]
     cold_failed = any(endpoint["cold"] and not endpoint["cold"]["pass"] for endpoint in endpoints)
     profile_imports = (
@@ -155,11 +154,13 @@ def main(argv: list[str] | None = None) -> int:
         "endpoints": endpoints,
         "cold_floor": {
             "init_ms": round(cold_floor.init_ms, 1),
+            "init_cpu_ms": round(cold_floor.init_cpu_ms, 1),
             "runs_ms": [round(run["init_ms"], 1) for run in cold_floor.runs],
             "peak_mib": round(cold_floor.peak_mib, 1),
         },
         "stack_floor": {
             "init_ms": round(stack_floor.init_ms, 1),
+            "init_cpu_ms": round(stack_floor.init_cpu_ms, 1),
             "runs_ms": [round(run["init_ms"], 1) for run in stack_floor.runs],
             "peak_mib": round(stack_floor.peak_mib, 1),
             "modules": max(run["modules_after_init"] for run in stack_floor.runs),
@@ -188,8 +189,8 @@ def _endpoint(
     recording: "Recording",
     warm_result: "WarmResult",
     cold_result: "ColdResult | None",
-    cold_floor_ms: float,
-    stack_floor_ms: float,
+    cold_floor: "ColdResult",
+    stack_floor: "ColdResult",
 ) -> dict[str, Any]:
     function = recording.function
     trips_budget = budgets.ROUND_TRIPS.get(function)
@@ -230,25 +231,26 @@ def _endpoint(
             "hash_operations_faked": recording.hash_operations,
             "pass": handler.median - floor.median <= budgets.warm_overhead_budget(function),
         },
-        "cold": _cold(function, cold_result, cold_floor_ms, stack_floor_ms)
-        if cold_result is not None
-        else None,
+        "cold": _cold(function, cold_result, cold_floor, stack_floor) if cold_result is not None else None,
     }
 
 
 def _cold(
-    function: str, cold_result: "ColdResult", cold_floor_ms: float, stack_floor_ms: float
+    function: str, cold_result: "ColdResult", cold_floor: "ColdResult", stack_floor: "ColdResult"
 ) -> dict[str, Any]:
     hashes = function in budgets.HASHING_FUNCTIONS
     argon2 = cold_result.any_run("argon2_after_init") or cold_result.any_run("argon2_after_request")
-    cold_ratio = cold_result.init_ms / stack_floor_ms
+    # Judged on CPU time: on a shared machine the wall clock measures the neighbours too.
+    cold_ratio = cold_result.init_cpu_ms / stack_floor.init_cpu_ms
     first_request = cold_result.first_request_ms()
     after_request = cold_result.peak_after_request_mib()
     return {
         "init_ms": round(cold_result.init_ms, 1),
         "runs_ms": [round(run["init_ms"], 1) for run in cold_result.runs],
+        "init_cpu_ms": round(cold_result.init_cpu_ms, 1),
         "ratio": round(cold_ratio, 2),
-        "ratio_to_boto3_floor": round(cold_result.init_ms / cold_floor_ms, 2),
+        "wall_ratio": round(cold_result.init_ms / stack_floor.init_ms, 2),
+        "ratio_to_boto3_floor": round(cold_result.init_cpu_ms / cold_floor.init_cpu_ms, 2),
         "peak_mib": round(cold_result.peak_mib, 1),
         "peak_mib_after_first_request": round(after_request, 1) if after_request is not None else None,
         "first_request_ms": round(first_request, 1) if first_request is not None else None,

@@ -47,6 +47,10 @@ class ColdResult:
         return float(statistics.median(run["init_ms"] for run in self.runs))
 
     @property
+    def init_cpu_ms(self) -> float:
+        return float(statistics.median(run["init_cpu_ms"] for run in self.runs))
+
+    @property
     def peak_mib(self) -> float:
         return float(max(run["peak_mib_init"] for run in self.runs))
 

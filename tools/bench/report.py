@@ -33,9 +33,10 @@ def endpoints_table(results: dict[str, Any]) -> list[str]:
         "floor ms",
         "overhead ms (budget)",
         "warm",
-        "cold ms",
-        "stack floor ms",
-        "ratio (<= budget)",
+        "cold CPU/wall ms",
+        "stack floor",
+        "CPU ratio (budget)",
+        "wall ratio",
         "vs boto3",
         "peak MiB",
         "argon2?",
@@ -51,15 +52,16 @@ def endpoints_table(results: dict[str, Any]) -> list[str]:
             else f"{trips['count']}"
         )
         if cold is None:
-            cold_cells = ["-"] * 7
+            cold_cells = ["-"] * 8
         else:
             argon2 = ("yes" if cold["argon2_imported"] else "no") + (
                 " (hashes)" if cold["hashes_passwords"] else ""
             )
             cold_cells = [
-                f"{cold['init_ms']:.0f}",
-                f"{results['stack_floor']['init_ms']:.0f}",
+                f"{cold['init_cpu_ms']:.0f}/{cold['init_ms']:.0f}",
+                f"{results['stack_floor']['init_cpu_ms']:.0f}/{results['stack_floor']['init_ms']:.0f}",
                 f"{cold['ratio']:.2f}x ({results['budgets']['cold_ratio_to_stack_floor']}x)",
+                f"{cold['wall_ratio']:.2f}x",
                 f"{cold['ratio_to_boto3_floor']:.2f}x",
                 f"{cold['peak_mib']:.0f}",
                 argon2,
@@ -79,7 +81,7 @@ def endpoints_table(results: dict[str, Any]) -> list[str]:
                 *cold_cells,
             ]
         )
-    return _table(header, rows, right={2, 3, 4, 6, 7, 8, 9, 10})
+    return _table(header, rows, right={2, 3, 4, 6, 7, 8, 9, 10, 11})
 
 
 def render(results: dict[str, Any]) -> str:
@@ -99,14 +101,15 @@ def render(results: dict[str, Any]) -> str:
         f"  json.dumps; no framework): PASS if <= {b['warm_overhead_ms']} ms, and <= "
         f"{b['warm_read_overhead_ms']} ms on the read routes",
         f"  ({', '.join(f.removesuffix('Function') for f in b['read_functions'])}).",
-        f"cold: a fresh process's init (median of {results['settings']['cold_runs']}); PASS if <= "
-        f"{b['cold_ratio_to_stack_floor']}x the stack floor process",
-        "  (boto3 + DynamoDB client, pyjwt ES256 sign with a loaded key, one pydantic model, powertools",
-        "  Logger/Metrics, the validating resolver with one body route: "
-        f"{results['stack_floor']['init_ms']:.0f} ms;",
-        f"  boto3 alone: {results['cold_floor']['init_ms']:.0f} ms),"
-        f"  peak <= {b['peak_mib']:.0f} MiB after init, and argon2 imported (after init or the first",
-        "  request) only by the functions that hash.",
+        f"cold: a fresh process's init, CPU and wall time (median of {results['settings']['cold_runs']}); "
+        f"PASS if its CPU time <= {b['cold_ratio_to_stack_floor']}x",
+        "  the stack floor process's (boto3 + DynamoDB client, pyjwt ES256 sign with a loaded key, one",
+        "  pydantic model, powertools Logger/Metrics, the validating resolver with one body route: "
+        f"{results['stack_floor']['init_cpu_ms']:.0f} ms",
+        f"  CPU; boto3 alone: {results['cold_floor']['init_cpu_ms']:.0f} ms), "
+        f"peak <= {b['peak_mib']:.0f} MiB after init, and argon2",
+        "  imported (after init or the first request) only by the functions that hash. CPU time is judged",
+        "  because a shared machine's wall clock measures its neighbours too; the wall ratio is beside it.",
     ]
     hashing = results["hashing"]
     timed = results["mode"] != "quick"
