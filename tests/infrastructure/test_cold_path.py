@@ -102,3 +102,13 @@ def test_the_template_turns_subsegments_off_unless_asked() -> None:
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["XRAY_SUBSEGMENTS"] == {"Ref": "XRaySubsegments"}
     assert template["Globals"]["Function"]["Tracing"] == "Active"
+
+
+def test_snapstart_is_a_parameter_off_by_default_for_published_versions() -> None:
+    template = sam_template.template()
+    parameter = template["Parameters"]["SnapStart"]
+    assert parameter["Default"] == "false"
+    assert set(parameter["AllowedValues"]) == {"false", "true"}
+    assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "true"]}
+    snap_start = template["Globals"]["Function"]["SnapStart"]
+    assert snap_start == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}

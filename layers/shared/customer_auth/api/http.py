@@ -20,7 +20,7 @@ from ..domain.apps import caller_from_app_token
 from ..domain.behaviors import Behavior
 from ..domain.caller import Caller
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidParameter, Unauthenticated, Unavailable
-from . import runtime
+from . import runtime, snapstart
 from .errors import (
     domain_error_response,
     error_response,
@@ -207,6 +207,7 @@ def lambda_entry(
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
         return result
 
+    snapstart.register(app)  # only in a SnapStart version's init
     traced = tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
     entry: LambdaHandler = logger.inject_lambda_context(
         metrics.log_metrics(traced), log_event=False, clear_state=True
