@@ -241,7 +241,7 @@ def _cold(
     hashes = function in budgets.HASHING_FUNCTIONS
     argon2 = cold_result.any_run("argon2_after_init") or cold_result.any_run("argon2_after_request")
     # Judged on CPU time: on a shared machine the wall clock measures the neighbours too.
-    cold_ratio = cold_result.init_cpu_ms / stack_floor.init_cpu_ms
+    cold_ratio = cold_result.cpu_ratio_to(stack_floor)
     first_request = cold_result.first_request_ms()
     after_request = cold_result.peak_after_request_mib()
     return {

@@ -50,6 +50,13 @@ class ColdResult:
     def init_cpu_ms(self) -> float:
         return float(statistics.median(run["init_cpu_ms"] for run in self.runs))
 
+    def cpu_ratio_to(self, stack_floor: "ColdResult") -> float:
+        """The median over runs of the init's CPU time over the stack floor run just before it
+        (the stack floor's median when runs were not paired, as in --quick)."""
+        if all("stack_cpu_ms" in run for run in self.runs):
+            return float(statistics.median(run["init_cpu_ms"] / run["stack_cpu_ms"] for run in self.runs))
+        return self.init_cpu_ms / stack_floor.init_cpu_ms
+
     @property
     def peak_mib(self) -> float:
         return float(max(run["peak_mib_init"] for run in self.runs))
@@ -108,7 +115,9 @@ def measure(
 ) -> tuple[dict[str, ColdResult], dict[str, ColdResult]]:
     """The two floors (FLOOR and STACK) and each function, ``runs`` times, after an untimed run
     of each floor and of one function (the files they share are then in the page cache). Each
-    round runs the floors and then every function, so that a noisy minute hits all alike."""
+    round runs the boto3 floor once, and the stack floor right before every function: a
+    function's run records that floor's CPU time as ``stack_cpu_ms``, so that its ratio compares
+    two processes that ran moments apart (on a shared machine a minute's load drifts)."""
     compile_bytecode()
     floor_env = floor_environment(secret)
     floors = {FLOOR: ColdResult(), STACK: ColdResult()}
@@ -141,10 +150,13 @@ def measure(
         if specs:
             function_run(specs[0])
         for _ in range(runs):
-            for which, floor in floors.items():
-                floor.runs.append(floor_run(which))
+            floors[FLOOR].runs.append(floor_run(FLOOR))
             for spec in specs:
-                results[spec.function].runs.append(function_run(spec))
+                stack = floor_run(STACK)
+                floors[STACK].runs.append(stack)
+                run = function_run(spec)
+                run["stack_cpu_ms"] = stack["init_cpu_ms"]
+                results[spec.function].runs.append(run)
     return floors, results
 
 
