@@ -32,4 +32,10 @@ for variable in (
 ):
     os.environ.pop(variable, None)
 
+# moto's TransactWriteItems copies the whole table per item; the suite runs the shim that
+# snapshots only the items a transaction touches (tools/moto_transactions.py).
+from tools import moto_transactions  # noqa: E402
+
+moto_transactions.install()
+
 pytest_plugins = ["tests.support.fixtures", "tests.support.races"]

@@ -23,7 +23,9 @@ app = make_resolver()
 class OpenApiDocument(BaseModel):
     """An OpenAPI 3.1 document."""
 
-    model_config = ConfigDict(extra="allow", title="OpenApiDocument")
+    # Only the OpenAPI document describes it (the route returns the committed file as it is):
+    # never validated, so never built at cold start.
+    model_config = ConfigDict(extra="allow", title="OpenApiDocument", defer_build=True)
 
     openapi: str
     info: dict[str, Any]

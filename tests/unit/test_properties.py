@@ -168,6 +168,10 @@ REQUEST_MODELS: list[type[WireModel]] = [
     RefreshTokenBody,
     OauthAuthRequest,
 ]
+# Wire models are built on first use (defer_build); built here, so that hypothesis does not time
+# a model's build as its first example's work (on a loaded machine that crossed its deadline).
+for _model in REQUEST_MODELS:
+    _model.model_rebuild()
 ANY_JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),

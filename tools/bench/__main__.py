@@ -35,9 +35,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-runs", type=int, help="cold processes per function (5; --quick 1)")
     parser.add_argument("--hash-runs", type=int, help="Argon2id hashes and verifications (10; --quick 1)")
     parser.add_argument(
-        "--sizes", help="stored accounts for the embedded backend (100,1000,5000; --quick 100; '' skips)"
+        "--sizes", help="stored accounts for the embedded backend (100,1000,10000; --quick 100; '' skips)"
     )
-    parser.add_argument("--creates", type=int, help="Create-Logins timed per size (5; --quick 1)")
+    parser.add_argument("--creates", type=int, help="Create-Logins timed per size (7; --quick 1)")
     parser.add_argument(
         "--import-profile",
         action=argparse.BooleanOptionalAction,
@@ -52,9 +52,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = 1 if quick else 30
     args.cold_runs = args.cold_runs or (1 if quick else 5)
     args.hash_runs = args.hash_runs or (1 if quick else 10)
-    sizes = args.sizes if args.sizes is not None else ("100" if quick else "100,1000,5000")
+    sizes = args.sizes if args.sizes is not None else ("100" if quick else "100,1000,10000")
     args.sizes = [int(size) for size in sizes.split(",") if size]
-    args.creates = args.creates or (1 if quick else 5)
+    args.creates = args.creates or (1 if quick else 7)
     return args
 
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from customer_auth.api import runtime
 
-    from .. import sam_template
+    from .. import moto_transactions, sam_template
     from . import cold, embedded, hashing, imports, report, warm
     from .replay import FakeHasher, Recorder, Replayer
     from .world import World
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     recordings: dict[str, warm.Recording] = {}
     warm_results: dict[str, warm.WarmResult] = {}
+    moto_transactions.install()  # as the suite and make run run moto
     with mock_aws():
         hasher = FakeHasher()
         setattr(runtime, "_password_hasher", lambda: hasher)  # noqa: B010 (hashing is timed on its own)
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         for function, recording in recordings.items()
     ]
     cold_specs = [spec for spec in specs if not args.quick or args.only or spec.function in QUICK_COLD]
-    cold_floor, measured = cold.measure(cold_specs, secret, args.cold_runs, parallel=args.quick)
+    floors, measured = cold.measure(cold_specs, secret, args.cold_runs, parallel=args.quick)
+    cold_floor, stack_floor = floors[cold.FLOOR], floors[cold.STACK]
     cold_results: dict[str, cold.ColdResult | None] = {
         spec.function: measured.get(spec.function) for spec in specs
     }
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: hashing and embedded done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
     endpoints = [
-        _endpoint(recordings[f], warm_results[f], cold_results[f], cold_floor.init_ms) for f in functions
+        _endpoint(recordings[f], warm_results[f], cold_results[f], cold_floor, stack_floor) for f in functions
     ]
     cold_failed = any(endpoint["cold"] and not endpoint["cold"]["pass"] for endpoint in endpoints)
     profile_imports = (
@@ -141,17 +143,27 @@ def main(argv: list[str] | None = None) -> int:
         },
         "budgets": {
             "round_trips": budgets.ROUND_TRIPS,
-            "warm_ratio": budgets.WARM_RATIO,
             "warm_overhead_ms": budgets.WARM_OVERHEAD_MS,
-            "cold_ratio": budgets.COLD_RATIO,
+            "warm_read_overhead_ms": budgets.WARM_READ_OVERHEAD_MS,
+            "read_functions": sorted(budgets.READ_FUNCTIONS),
+            "cold_ratio_to_stack_floor": budgets.COLD_RATIO,
             "peak_mib": budgets.PEAK_MIB,
             "hash_ms": budgets.HASH_MS,
+            "embedded_growth": budgets.EMBEDDED_GROWTH,
         },
         "endpoints": endpoints,
         "cold_floor": {
             "init_ms": round(cold_floor.init_ms, 1),
+            "init_cpu_ms": round(cold_floor.init_cpu_ms, 1),
             "runs_ms": [round(run["init_ms"], 1) for run in cold_floor.runs],
             "peak_mib": round(cold_floor.peak_mib, 1),
+        },
+        "stack_floor": {
+            "init_ms": round(stack_floor.init_ms, 1),
+            "init_cpu_ms": round(stack_floor.init_cpu_ms, 1),
+            "runs_ms": [round(run["init_ms"], 1) for run in stack_floor.runs],
+            "peak_mib": round(stack_floor.peak_mib, 1),
+            "modules": max(run["modules_after_init"] for run in stack_floor.runs),
         },
         "hashing": {
             "profile": "owasp",
@@ -161,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "functions": hashing.on_lambda(hash_times),
         },
         "embedded": [size.to_json() for size in embedded_results],
+        "embedded_growth": embedded.growth(embedded_results),
         "import_profile": import_profile,
     }
     results["failures"] = _failures(results)
@@ -173,7 +186,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _endpoint(
-    recording: "Recording", warm_result: "WarmResult", cold_result: "ColdResult | None", cold_floor_ms: float
+    recording: "Recording",
+    warm_result: "WarmResult",
+    cold_result: "ColdResult | None",
+    cold_floor: "ColdResult",
+    stack_floor: "ColdResult",
 ) -> dict[str, Any]:
     function = recording.function
     trips_budget = budgets.ROUND_TRIPS.get(function)
@@ -208,26 +225,32 @@ def _endpoint(
             if without_verify
             else None,
             "overhead_ms": round(handler.median - floor.median, 3),
+            "overhead_budget_ms": budgets.warm_overhead_budget(function),
             "jwts_minted": len(recording.minted),
             "jwts_verified": len(recording.verified),
             "hash_operations_faked": recording.hash_operations,
-            "pass": warm_result.ratio <= budgets.WARM_RATIO
-            and handler.median - floor.median <= budgets.WARM_OVERHEAD_MS,
+            "pass": handler.median - floor.median <= budgets.warm_overhead_budget(function),
         },
-        "cold": _cold(function, cold_result, cold_floor_ms) if cold_result is not None else None,
+        "cold": _cold(function, cold_result, cold_floor, stack_floor) if cold_result is not None else None,
     }
 
 
-def _cold(function: str, cold_result: "ColdResult", cold_floor_ms: float) -> dict[str, Any]:
+def _cold(
+    function: str, cold_result: "ColdResult", cold_floor: "ColdResult", stack_floor: "ColdResult"
+) -> dict[str, Any]:
     hashes = function in budgets.HASHING_FUNCTIONS
     argon2 = cold_result.any_run("argon2_after_init") or cold_result.any_run("argon2_after_request")
-    cold_ratio = cold_result.init_ms / cold_floor_ms
+    # Judged on CPU time: on a shared machine the wall clock measures the neighbours too.
+    cold_ratio = cold_result.cpu_ratio_to(stack_floor)
     first_request = cold_result.first_request_ms()
     after_request = cold_result.peak_after_request_mib()
     return {
         "init_ms": round(cold_result.init_ms, 1),
         "runs_ms": [round(run["init_ms"], 1) for run in cold_result.runs],
+        "init_cpu_ms": round(cold_result.init_cpu_ms, 1),
         "ratio": round(cold_ratio, 2),
+        "wall_ratio": round(cold_result.init_ms / stack_floor.init_ms, 2),
+        "ratio_to_boto3_floor": round(cold_result.init_cpu_ms / cold_floor.init_cpu_ms, 2),
         "peak_mib": round(cold_result.peak_mib, 1),
         "peak_mib_after_first_request": round(after_request, 1) if after_request is not None else None,
         "first_request_ms": round(first_request, 1) if first_request is not None else None,
@@ -259,17 +282,18 @@ def _failures(results: dict[str, Any]) -> list[str]:
             failures.append(f"{name}: imports argon2 but never hashes a password")
         if not timed:
             continue
-        if warm["ratio"] > b["warm_ratio"]:
-            failures.append(f"{name}: warm {warm['ratio']:.2f}x the floor, budget {b['warm_ratio']}x")
-        if warm["overhead_ms"] > b["warm_overhead_ms"]:
+        if warm["overhead_ms"] > warm["overhead_budget_ms"]:
             failures.append(
                 f"{name}: warm overhead {warm['overhead_ms']:.2f} ms over the floor, "
-                f"budget {b['warm_overhead_ms']} ms"
+                f"budget {warm['overhead_budget_ms']} ms"
             )
         if cold is None:
             continue
-        if cold["ratio"] > b["cold_ratio"]:
-            failures.append(f"{name}: cold start {cold['ratio']:.2f}x the floor, budget {b['cold_ratio']}x")
+        if cold["ratio"] > b["cold_ratio_to_stack_floor"]:
+            failures.append(
+                f"{name}: cold start {cold['ratio']:.2f}x the stack floor, "
+                f"budget {b['cold_ratio_to_stack_floor']}x"
+            )
         if cold["peak_mib"] > b["peak_mib"]:
             failures.append(
                 f"{name}: peak {cold['peak_mib']:.0f} MiB after init, budget {b['peak_mib']:.0f} MiB"
@@ -278,6 +302,12 @@ def _failures(results: dict[str, Any]) -> list[str]:
         if timed and not row["pass"]:
             name = row["function"].removesuffix("Function")
             failures.append(f"{name}: Argon2id over {b['hash_ms']:.0f} ms at {row['memory_mb']} MB")
+    growth = results.get("embedded_growth")
+    if timed and growth is not None and not growth["pass"]:
+        failures.append(
+            f"embedded: Create-Login at {growth['largest']:,} accounts {growth['ratio']:.2f}x its time at "
+            f"{growth['smallest']:,}, budget {b['embedded_growth']}x"
+        )
     return failures
 
 

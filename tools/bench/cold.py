@@ -18,6 +18,9 @@ from . import environment
 CHILD = Path(__file__).with_name("cold_child.py")
 LAYER = ROOT / "layers" / "shared"
 FLOOR = "floor"
+"""The boto3 floor process: import boto3, one DynamoDB client."""
+STACK = "stack"
+"""The stack floor process: the boto3 floor plus pyjwt, pydantic and powertools, each used once."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,17 @@ class ColdResult:
         return float(statistics.median(run["init_ms"] for run in self.runs))
 
     @property
+    def init_cpu_ms(self) -> float:
+        return float(statistics.median(run["init_cpu_ms"] for run in self.runs))
+
+    def cpu_ratio_to(self, stack_floor: "ColdResult") -> float:
+        """The median over runs of the init's CPU time over the stack floor run just before it
+        (the stack floor's median when runs were not paired, as in --quick)."""
+        if all("stack_cpu_ms" in run for run in self.runs):
+            return float(statistics.median(run["init_cpu_ms"] / run["stack_cpu_ms"] for run in self.runs))
+        return self.init_cpu_ms / stack_floor.init_cpu_ms
+
+    @property
     def peak_mib(self) -> float:
         return float(max(run["peak_mib_init"] for run in self.runs))
 
@@ -67,9 +81,9 @@ def run_child(
     workdir: Path,
     flags: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], str]:
-    """One cold process: its result and its stderr."""
+    """One cold process: its result and its stderr. ``name`` FLOOR or STACK runs that floor."""
     result_file = workdir / f"{name}-{os.urandom(4).hex()}.json"
-    mode = FLOOR if spec_file is None else "function"
+    mode = name if spec_file is None else "function"
     process = subprocess.run(  # noqa: S603 (this interpreter, the bench's own script)
         [
             sys.executable,
@@ -98,21 +112,23 @@ def run_child(
 
 def measure(
     specs: list[ColdSpec], secret: str, runs: int, *, parallel: bool
-) -> tuple[ColdResult, dict[str, ColdResult]]:
-    """The floor and each function, ``runs`` times, after an untimed run of the floor and of one
-    function (the files they share are then in the page cache). Each round runs the floor and
-    then every function, so that a noisy minute hits both alike."""
+) -> tuple[dict[str, ColdResult], dict[str, ColdResult]]:
+    """The two floors (FLOOR and STACK) and each function, ``runs`` times, after an untimed run
+    of each floor and of one function (the files they share are then in the page cache). Each
+    round runs the boto3 floor once, and the stack floor right before every function: a
+    function's run records that floor's CPU time as ``stack_cpu_ms``, so that its ratio compares
+    two processes that ran moments apart (on a shared machine a minute's load drifts)."""
     compile_bytecode()
     floor_env = floor_environment(secret)
-    floor = ColdResult()
+    floors = {FLOOR: ColdResult(), STACK: ColdResult()}
     results = {spec.function: ColdResult() for spec in specs}
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as temporary:
         workdir = Path(temporary)
         spec_files = {spec.function: write_spec(spec, workdir) for spec in specs}
         environs = {spec.function: function_environment(spec, secret) for spec in specs}
 
-        def floor_run() -> dict[str, Any]:
-            return run_child(FLOOR, None, floor_env, LAYER, workdir)[0]
+        def floor_run(which: str = FLOOR) -> dict[str, Any]:
+            return run_child(which, None, floor_env, LAYER, workdir)[0]
 
         def function_run(spec: ColdSpec) -> dict[str, Any]:
             environ = environs[spec.function]
@@ -120,22 +136,28 @@ def measure(
 
         if parallel:  # --quick: the figures only have to exist
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                floor_runs = [pool.submit(floor_run) for _ in range(runs)]
+                floor_runs = {w: [pool.submit(floor_run, w) for _ in range(runs)] for w in floors}
                 function_runs = {
                     s.function: [pool.submit(function_run, s) for _ in range(runs)] for s in specs
                 }
-                floor.runs = [f.result() for f in floor_runs]
+                for which, futures in floor_runs.items():
+                    floors[which].runs = [f.result() for f in futures]
                 for function, futures in function_runs.items():
                     results[function].runs = [f.result() for f in futures]
-            return floor, results
-        floor_run()
+            return floors, results
+        for which in floors:
+            floor_run(which)
         if specs:
             function_run(specs[0])
         for _ in range(runs):
-            floor.runs.append(floor_run())
+            floors[FLOOR].runs.append(floor_run(FLOOR))
             for spec in specs:
-                results[spec.function].runs.append(function_run(spec))
-    return floor, results
+                stack = floor_run(STACK)
+                floors[STACK].runs.append(stack)
+                run = function_run(spec)
+                run["stack_cpu_ms"] = stack["init_cpu_ms"]
+                results[spec.function].runs.append(run)
+    return floors, results
 
 
 def write_spec(spec: ColdSpec, workdir: Path) -> Path:
@@ -158,7 +180,17 @@ def function_environment(spec: ColdSpec, secret: str) -> dict[str, str]:
 
 
 def floor_environment(secret: str) -> dict[str, str]:
-    return environment.lambda_environment(None, str(LAYER), 128, secret)
+    """The floors' environment: the Globals only, and an ES256 key for the stack floor to load."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+    )
+    return {
+        **environment.lambda_environment(None, str(LAYER), 128, secret),
+        "BENCH_FLOOR_KEY_PEM": pem.decode(),
+    }
 
 
 def compile_bytecode() -> None:

@@ -67,8 +67,9 @@ def apply_in_process() -> None:
 
 def lambda_environment(function: str | None, code_dir: str, memory_mb: int, secret: str) -> dict[str, str]:
     """A cold process's environment, as Lambda sets it: the function's variables (``None``: the
-    Globals only, for the floor), the runtime's own (which turn the X-Ray tracer on, as
-    ``Tracing: Active`` does), and the signing secret the process answers Secrets Manager with."""
+    Globals only, for the floors; XRAY_SUBSEGMENTS at its default, so no tracer is built), the
+    runtime's own (an active trace, as ``Tracing: Active`` gives), and the signing secret the
+    process answers Secrets Manager with."""
     keep = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ}
     return {
         **keep,

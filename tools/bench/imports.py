@@ -1,5 +1,6 @@
 """Why a cold start costs what it costs: ``python -X importtime`` of each function's init, with
-the floor's own imports (boto3 and its dependencies) taken out, summed by top-level package."""
+the stack floor's own imports (boto3, pyjwt, pydantic, powertools' resolver and their
+dependencies) taken out, summed by top-level package."""
 
 import statistics
 import tempfile
@@ -41,7 +42,7 @@ def profile(specs: list[cold.ColdSpec], secret: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-imports-") as temporary:
         workdir = Path(temporary)
         _, floor_err = cold.run_child(
-            cold.FLOOR, None, cold.floor_environment(secret), cold.LAYER, workdir, ("-X", "importtime")
+            cold.STACK, None, cold.floor_environment(secret), cold.LAYER, workdir, ("-X", "importtime")
         )
         floor_modules = {row.module for row in parse(floor_err)}
         functions: dict[str, Any] = {}

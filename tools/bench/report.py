@@ -31,11 +31,13 @@ def endpoints_table(results: dict[str, Any]) -> list[str]:
         "round trips (budget)",
         "warm med/p95 ms",
         "floor ms",
-        "ratio",
+        "overhead ms (budget)",
         "warm",
-        "cold ms",
-        "floor ms",
-        "ratio",
+        "cold CPU/wall ms",
+        "stack floor",
+        "CPU ratio (budget)",
+        "wall ratio",
+        "vs boto3",
         "peak MiB",
         "argon2?",
         "cold",
@@ -50,15 +52,17 @@ def endpoints_table(results: dict[str, Any]) -> list[str]:
             else f"{trips['count']}"
         )
         if cold is None:
-            cold_cells = ["-"] * 6
+            cold_cells = ["-"] * 8
         else:
             argon2 = ("yes" if cold["argon2_imported"] else "no") + (
                 " (hashes)" if cold["hashes_passwords"] else ""
             )
             cold_cells = [
-                f"{cold['init_ms']:.0f}",
-                f"{results['cold_floor']['init_ms']:.0f}",
-                f"{cold['ratio']:.2f}x",
+                f"{cold['init_cpu_ms']:.0f}/{cold['init_ms']:.0f}",
+                f"{results['stack_floor']['init_cpu_ms']:.0f}/{results['stack_floor']['init_ms']:.0f}",
+                f"{cold['ratio']:.2f}x ({results['budgets']['cold_ratio_to_stack_floor']}x)",
+                f"{cold['wall_ratio']:.2f}x",
+                f"{cold['ratio_to_boto3_floor']:.2f}x",
                 f"{cold['peak_mib']:.0f}",
                 argon2,
                 # the argon2 rule does not depend on timings: judged even with --quick
@@ -72,12 +76,12 @@ def endpoints_table(results: dict[str, Any]) -> list[str]:
                 trips_cell,
                 f"{warm['median_ms']:.2f}/{warm['p95_ms']:.2f}",
                 f"{warm['floor_median_ms']:.2f}",
-                f"{warm['ratio']:.2f}x",
+                f"{warm['overhead_ms']:.2f} ({warm['overhead_budget_ms']})",
                 timing_verdict(warm["pass"]),
                 *cold_cells,
             ]
         )
-    return _table(header, rows, right={2, 3, 4, 6, 7, 8, 9})
+    return _table(header, rows, right={2, 3, 4, 6, 7, 8, 9, 10, 11})
 
 
 def render(results: dict[str, Any]) -> str:
@@ -93,12 +97,19 @@ def render(results: dict[str, Any]) -> str:
     lines += [
         "",
         "warm: the handler's median and p95 per request, DynamoDB replayed at no cost, hashing left out;",
-        f"  PASS if <= {b['warm_ratio']}x the floor (the same AWS calls on the same stub, pyjwt verify",
-        f"  and sign, json.dumps; no framework) and at most {b['warm_overhead_ms']} ms above it.",
-        f"cold: a fresh process's init (median of {results['settings']['cold_runs']}); PASS if <= "
-        f"{b['cold_ratio']}x the floor process",
-        f"  (import boto3, one DynamoDB client), peak <= {b['peak_mib']:.0f} MiB after init, and argon2",
-        "  imported (after init or the first request) only by the functions that hash.",
+        "  overhead = median - the floor's (the same AWS calls on the same stub, pyjwt verify and sign,",
+        f"  json.dumps; no framework): PASS if <= {b['warm_overhead_ms']} ms, and <= "
+        f"{b['warm_read_overhead_ms']} ms on the read routes",
+        f"  ({', '.join(f.removesuffix('Function') for f in b['read_functions'])}).",
+        f"cold: a fresh process's init, CPU and wall time (median of {results['settings']['cold_runs']}); "
+        f"PASS if its CPU time <= {b['cold_ratio_to_stack_floor']}x",
+        "  the stack floor process's (boto3 + DynamoDB client, pyjwt ES256 sign with a loaded key, one",
+        "  pydantic model, powertools Logger/Metrics, the validating resolver with one body route: "
+        f"{results['stack_floor']['init_cpu_ms']:.0f} ms",
+        f"  CPU; boto3 alone: {results['cold_floor']['init_cpu_ms']:.0f} ms), "
+        f"peak <= {b['peak_mib']:.0f} MiB after init, and argon2",
+        "  imported (after init or the first request) only by the functions that hash. CPU time is judged",
+        "  because a shared machine's wall clock measures its neighbours too; the wall ratio is beside it.",
     ]
     hashing = results["hashing"]
     timed = results["mode"] != "quick"
@@ -129,11 +140,18 @@ def render(results: dict[str, Any]) -> str:
             ],
             right={0, 1, 2},
         )
+        growth = results.get("embedded_growth")
+        if growth is not None:
+            verdict = budgets.verdict(growth["pass"]) if timed else "-"
+            lines.append(
+                f"  at {growth['largest']:,} accounts {growth['ratio']:.2f}x the time at "
+                f"{growth['smallest']:,} (budget <= {growth['budget']}x): {verdict}"
+            )
     profile = results.get("import_profile")
     if profile:
         lines += [
             "",
-            f"Cold-start imports above the floor (python -X importtime self time; the floor imports "
+            f"Cold-start imports above the stack floor (python -X importtime self time; it imports "
             f"{profile['floor_modules']} modules in {profile['floor_self_ms']:.0f} ms):",
         ]
         ranked = list(profile["packages_above_floor"].items())[:15]

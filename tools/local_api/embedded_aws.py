@@ -1,8 +1,10 @@
 """The embedded AWS for ``make run``: moto's server in this process, one request at a time.
 
-moto is not safe under concurrency (concurrent TransactWriteItems can fail with "dictionary
-changed size during iteration" while moto copies the table for rollback), so every request
-holds one lock: clients see serializable behaviour, as DynamoDB gives them.
+moto is not safe under concurrency (its in-memory tables are plain dicts that a transaction
+writes item by item and puts back on failure), so every request holds one lock: clients see
+serializable behaviour, as DynamoDB gives them. Its TransactWriteItems runs on
+``tools.moto_transactions``, whose rollback copies only the items a transaction names, so a
+transaction costs the same whatever the table holds.
 """
 
 import threading
@@ -15,6 +17,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from .. import moto_transactions
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -37,6 +41,7 @@ class _QuietHandler(MotoRequestHandler):
 
 class EmbeddedAws:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        moto_transactions.install()
         app = serialized(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler

@@ -3,14 +3,12 @@ the function that template.yaml routes it to."""
 
 import base64
 import json
-import secrets
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from customer_auth.api.errors import error_body
-
 from .router import Router
+from .serving import KiboErrors, LocalHttpServer, error_json
 
 _MAX_BODY = 10 * 1024 * 1024
 """API Gateway's payload limit."""
@@ -36,13 +34,8 @@ SWAGGER_PAGE = f"""<!doctype html>
 """Swagger UI (from a CDN) over the API's own OpenAPI document: ``make run`` only, not deployed."""
 
 
-def _error(status: int, code: str, message: str) -> bytes:
-    """The service's own error body, for what the local server refuses before any function runs."""
-    return error_body(code, message, correlation_id=secrets.token_hex(8)).encode()
-
-
 def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(KiboErrors):
         protocol_version = "HTTP/1.1"
         # Headers and body go out in separate writes: with Nagle's algorithm on, each reply on a
         # kept-open connection waited ~40 ms for the client's delayed acknowledgement.
@@ -56,7 +49,7 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(
                     413,
                     {"content-type": "application/json"},
-                    _error(413, "REQUEST_TOO_LARGE", "Request body too large."),
+                    error_json("REQUEST_TOO_LARGE", "Request body too large."),
                 )
                 return
             body = self.rfile.read(length) if length else b""
@@ -71,7 +64,7 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(
                     status,
                     {"content-type": "application/json"},
-                    _error(status, code, "No such operation."),
+                    error_json(code, "No such operation."),
                 )
                 return
             payload = response.get("body") or ""
@@ -108,4 +101,4 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 flush=True,
             )
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return LocalHttpServer((host, port), Handler)

@@ -20,7 +20,7 @@ from ..domain.apps import caller_from_app_token
 from ..domain.behaviors import Behavior
 from ..domain.caller import Caller
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidParameter, Unauthenticated, Unavailable
-from . import runtime
+from . import runtime, snapstart
 from .errors import (
     domain_error_response,
     error_response,
@@ -235,9 +235,6 @@ def lambda_entry(
     unauthenticated caller learns nothing from validation; routes read it with ``current_request``.
     """
 
-    @logger.inject_lambda_context(log_event=False, clear_state=True)
-    @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         headers: dict[str, str] = event.get("headers") or {}
         incoming = headers.get(CORRELATION_HEADER, "")
@@ -257,7 +254,12 @@ def lambda_entry(
         result.setdefault("headers", {})[CORRELATION_HEADER] = correlation_id
         return result
 
-    return handler
+    snapstart.register(app)  # only in a SnapStart version's init
+    traced = tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
+    entry: LambdaHandler = logger.inject_lambda_context(
+        metrics.log_metrics(traced), log_event=False, clear_state=True
+    )
+    return entry
 
 
 def _proxy_result(response: Response[str]) -> dict[str, Any]:

@@ -1,12 +1,36 @@
 """Logger, metrics and tracer: created once per container, shared by every function."""
 
 import logging
+import os
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+
+
+def _xray_subsegments() -> bool:
+    """``XRAY_SUBSEGMENTS=true`` (template parameter XRaySubsegments). Read here rather than in
+    ``Settings`` because the tracer's decorator is applied when a function's module is imported."""
+    return os.environ.get("XRAY_SUBSEGMENTS", "false").strip().lower() == "true"
+
+
+def _tracer() -> "Tracer | None":
+    """powertools' Tracer, only when its subsegments are asked for. Creating one imports the X-Ray
+    SDK and patches botocore (about 100 ms of every cold start, traced or not); Lambda's
+    ``Tracing: Active`` records each invocation's segment without it."""
+    if not _xray_subsegments():
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+tracer = _tracer()
 
 # The event handler's own debug lines include validated route arguments (request bodies, so
 # passwords): keep the library's logger above DEBUG whatever level the service logs at.

@@ -72,6 +72,14 @@ def _parsed_key_set(secret_string: str) -> KeySet:
     return key_set_from_secret(secret_string)
 
 
+def forget_signing_keys() -> None:
+    """Drop the signing keys read so far (SnapStart's after-restore hook): the next ``key_set()``
+    reads Secrets Manager again."""
+    _parsed_key_set.cache_clear()
+    if secrets_provider.cache_info().currsize:
+        secrets_provider().clear_cache()  # type: ignore[no-untyped-call]
+
+
 def jwt_codec() -> JwtCodec:
     config = settings()
     return JwtCodec(key_set(), config.token_issuer, config.token_audience)

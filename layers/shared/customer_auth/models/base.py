@@ -64,6 +64,9 @@ class WireModel(BaseModel):
         extra="ignore",
         strict=True,
         validate_assignment=False,
+        # Built on first use: a function imports models it never validates (the layer's modules
+        # share them), and building each costs cold-start time.
+        defer_build=True,
     )
 
     def to_wire(self) -> dict[str, object]:

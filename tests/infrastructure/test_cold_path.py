@@ -1,0 +1,114 @@
+"""What a function's cold start imports: not the X-Ray SDK unless the XRaySubsegments parameter
+asks for its subsegments, and not email_validator until a request has an address to check."""
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools import sam_template
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "shared"
+FUNCTIONS = {route.function: route for route in sam_template.routes()}
+
+_CHILD = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import app
+from customer_auth.api import observability
+result = {
+    "xray": "aws_xray_sdk" in sys.modules,
+    "email_validator": "email_validator" in sys.modules,
+    "tracer": observability.tracer is not None,
+}
+if len(sys.argv) > 3:
+    event = json.loads(sys.argv[3])
+
+    class Context:
+        function_name = "F"
+        memory_limit_in_mb = 256
+        aws_request_id = "r"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:F"
+
+    response = app.lambda_handler(event, Context())
+    result["status"] = response["statusCode"]
+    result["errorCode"] = json.loads(response["body"])["errorCode"]
+print(json.dumps(result))
+"""
+
+
+def _cold_import(function: str, xray: str | None, event: dict[str, Any] | None = None) -> dict[str, Any]:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "TABLE_NAME": "customer-auth-test",
+        "SIGNING_KEYS_SECRET_ID": "keys",
+        "POWERTOOLS_SERVICE_NAME": "customer-auth",
+        "POWERTOOLS_METRICS_NAMESPACE": "CustomerAuth",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # nothing may be sent anywhere
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+    }
+    if xray is not None:
+        environment["XRAY_SUBSEGMENTS"] = xray
+    route = FUNCTIONS[function]
+    arguments = [str(route.code_dir), str(LAYER)] + ([json.dumps(event)] if event else [])
+    process = subprocess.run(  # noqa: S603 (this interpreter)
+        [sys.executable, "-c", _CHILD, *arguments],
+        cwd=route.code_dir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    result: dict[str, Any] = json.loads(process.stdout.splitlines()[-1])
+    return result
+
+
+def test_no_function_imports_the_xray_sdk_or_email_validator_at_cold_start_by_default() -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(FUNCTIONS, pool.map(lambda f: _cold_import(f, None), FUNCTIONS), strict=True))
+    assert {f: r for f, r in results.items() if r["xray"] or r["tracer"]} == {}
+    assert {f: r for f, r in results.items() if r["email_validator"]} == {}
+
+
+@pytest.mark.parametrize("value", ["false", "FALSE", ""])
+def test_xray_subsegments_off_means_no_tracer(value: str) -> None:
+    assert _cold_import("GetAccountFunction", value)["tracer"] is False
+
+
+def test_xray_subsegments_on_traces_the_handler_which_still_answers() -> None:
+    event = json.loads((ROOT / "events" / "not_found.json").read_text())
+    result = _cold_import("NotFoundFunction", "true", event)
+    assert result["xray"] is True
+    assert result["tracer"] is True
+    assert (result["status"], result["errorCode"]) == (404, "ITEM_NOT_FOUND")
+
+
+def test_the_template_turns_subsegments_off_unless_asked() -> None:
+    template = sam_template.template()
+    parameter = template["Parameters"]["XRaySubsegments"]
+    assert parameter["Default"] == "false"
+    assert set(parameter["AllowedValues"]) == {"false", "true"}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["XRAY_SUBSEGMENTS"] == {"Ref": "XRaySubsegments"}
+    assert template["Globals"]["Function"]["Tracing"] == "Active"
+
+
+def test_snapstart_is_a_parameter_off_by_default_for_published_versions() -> None:
+    template = sam_template.template()
+    parameter = template["Parameters"]["SnapStart"]
+    assert parameter["Default"] == "false"
+    assert set(parameter["AllowedValues"]) == {"false", "true"}
+    assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "true"]}
+    snap_start = template["Globals"]["Function"]["SnapStart"]
+    assert snap_start == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
