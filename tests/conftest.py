@@ -38,4 +38,11 @@ from tools import moto_transactions  # noqa: E402
 
 moto_transactions.install()
 
+# Property tests check properties, not timings: the suite runs two workers on two cores, and a
+# loaded machine crossed hypothesis's default 200 ms deadline on an example that normally takes 20.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
+
 pytest_plugins = ["tests.support.fixtures", "tests.support.races"]

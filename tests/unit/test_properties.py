@@ -169,7 +169,7 @@ REQUEST_MODELS: list[type[WireModel]] = [
     OauthAuthRequest,
 ]
 # Wire models are built on first use (defer_build); built here, so that hypothesis does not time
-# a model's build as its first example's work (on a loaded machine that crossed its deadline).
+# a model's build as its first example's work.
 for _model in REQUEST_MODELS:
     _model.model_rebuild()
 ANY_JSON = st.recursive(
