@@ -1,7 +1,8 @@
 """``python -m tools.local_api``: serve every route of template.yaml on 127.0.0.1:3000.
 
-Uses an embedded DynamoDB (moto) unless AWS_ENDPOINT_URL_DYNAMODB points at another one; the
-signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
+Uses an embedded DynamoDB (moto, in memory) or, with ``--db dynamodb-local``, AWS's DynamoDB
+Local keeping its data on disk (see backends.py), unless AWS_ENDPOINT_URL_DYNAMODB points at
+another one; the signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
 instead of EventBridge.
 """
@@ -9,6 +10,7 @@ instead of EventBridge.
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import boto3
 
 from .. import local_env
 from ..operator import seed, store_for
+from .backends import KINDS, Backend, dynamodb_backend
 from .embedded_aws import EmbeddedAws
 
 SEED = Path(__file__).with_name("seed.json")
@@ -34,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         help="port of the embedded DynamoDB/Secrets Manager (0: any free port)",
     )
     parser.add_argument("--seed", type=Path, default=Path(os.environ.get("SEED_FILE", SEED)))
+    parser.add_argument(
+        "--db",
+        choices=KINDS,
+        default=os.environ.get("LOCAL_DB", "moto"),
+        help="moto: embedded, in memory; dynamodb-local: AWS's emulator, data kept on disk",
+    )
     args = parser.parse_args(argv)
 
     embedded = EmbeddedAws(port=args.embedded_port).start()
@@ -43,8 +52,32 @@ def main(argv: list[str] | None = None) -> int:
         # Local only: moto and DynamoDB Local accept any credentials, real AWS is never called.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = external_dynamodb or embedded.endpoint
-    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded.endpoint
+    try:
+        backend = dynamodb_backend(args.db, embedded.endpoint)
+    except Exception:
+        embedded.stop()
+        raise
+    # `kill` (as tests and process managers stop it) unwinds like Ctrl-C, so DynamoDB Local is
+    # stopped with the server and flushes its data.
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        _serve(args, embedded.endpoint, backend)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        backend.stop()
+        embedded.stop()
+    return 0
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -> None:
+    """Provision the table, keys and seed in the chosen DynamoDB, then serve until interrupted."""
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = backend.endpoint
+    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded_endpoint
     os.environ.setdefault("TABLE_NAME", "customer-auth-local")
     os.environ.setdefault("SIGNING_KEYS_SECRET_ID", "customer-auth-local-signing-keys")
     os.environ.setdefault("TOKEN_ISSUER", f"http://{args.host}:{args.port}")
@@ -59,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     table = os.environ["TABLE_NAME"]
     if table not in dynamodb.list_tables()["TableNames"]:
         local_env.create_table(dynamodb, table)
-    local_env.create_signing_secret(boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"])
+    local_env.create_signing_secret(
+        boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"], backend.signing_secret
+    )
     document = json.loads(args.seed.read_text())
     clients = seed(store_for(table), document)
 
@@ -72,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     _banner(
         f"http://{host!s}:{port}",
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+        backend.description,
         table,
         document,
         clients,
@@ -80,17 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.server_close()
-        embedded.stop()
-    return 0
 
 
 def _banner(
     base: str,
     dynamodb: str,
+    storage: str,
     table: str,
     document: dict[str, Any],
     clients: list[dict[str, Any]],
@@ -102,7 +135,8 @@ def _banner(
     client = clients[0]
     print(
         f"""
-customer-auth local API on {base}  (DynamoDB: {dynamodb}, table {table})
+customer-auth local API on {base}
+DynamoDB: {storage}; table {table}
 routes (from template.yaml):
   {chr(10).join("  " + r for r in routes).strip()}
 demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}
