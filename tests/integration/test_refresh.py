@@ -2,6 +2,7 @@
 the grace window, reuse revoking the family, and concurrent refreshes of one token."""
 
 import hashlib
+import json
 import secrets
 import threading
 from collections import Counter
@@ -643,3 +644,25 @@ def test_a_refresh_without_an_app_token_is_unauthorized(world: World, app: str, 
     assert result.status == 401, result.text
     assert result.json["errorCode"] == "UNAUTHORIZED"
     assert world.scan() == before
+
+
+# -- what operators watch ---------------------------------------------------------------------------
+def _emitted(output: str, metric: str) -> list[Any]:
+    """The values of ``metric`` in the EMF documents the handlers printed."""
+    documents = [json.loads(line) for line in output.splitlines() if '"_aws"' in line]
+    return [document[metric] for document in documents if metric in document]
+
+
+def test_a_reused_refresh_token_is_counted_for_the_reuse_alarm_and_a_bad_one_is_not(
+    world: World, app: str, account_id: int, clock: FrozenClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_grace(world, 0)
+    parent = sign_in(world, app)
+    ok(refresh(world, app, parent["refreshToken"]))
+    assert_invalid_token(refresh(world, app, "not-a-token-we-issued-" + secrets.token_urlsafe(16)))
+    assert _emitted(capsys.readouterr().out, "RefreshTokenReuse") == []
+    clock.advance(seconds=1)
+
+    assert_invalid_token(refresh(world, app, parent["refreshToken"]))
+
+    assert _emitted(capsys.readouterr().out, "RefreshTokenReuse") == [[1.0]]
