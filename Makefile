@@ -18,7 +18,7 @@ PORT ?= 3000
 DB ?= moto
 
 .PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load \
-	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg
+	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -106,6 +106,9 @@ openapi: install  ## regenerate functions/api_docs/openapi.json, the whole API's
 FUZZ_EXAMPLES ?= 1000
 fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/fuzz -q
+
+ops-template: install  ## rewrite each function's log group and alarms in template.yaml (after adding a function)
+	$(RUN) python -m tools.operations_template
 
 requirements: install  ## re-export the layer's requirements.txt from uv.lock
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
