@@ -18,7 +18,7 @@ PORT ?= 3000
 DB ?= moto
 
 .PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load \
-	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template
+	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -106,6 +106,11 @@ openapi: install  ## regenerate functions/api_docs/openapi.json, the whole API's
 FUZZ_EXAMPLES ?= 1000
 fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/fuzz -q
+
+smoke: sdk-deps  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... (Kibo's SDK through a session, the JWT against the JWKS, then clean up)
+	@for name in API CLIENT_ID CLIENT_SECRET TENANT SITE; do \
+		[ -n "$${!name}" ] || { echo "make smoke needs $$name=... (API, CLIENT_ID, CLIENT_SECRET, TENANT and SITE)"; exit 2; }; done
+	@cd tests/sdk && node smoke.js
 
 ops-template: install  ## rewrite each function's log group and alarms in template.yaml (after adding a function)
 	$(RUN) python -m tools.operations_template
