@@ -18,7 +18,7 @@ PORT ?= 3000
 DB ?= moto
 
 .PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load \
-	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke
+	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke invoke
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -111,6 +111,10 @@ smoke: sdk-deps  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_
 	@for name in API CLIENT_ID CLIENT_SECRET TENANT SITE; do \
 		[ -n "$${!name}" ] || { echo "make smoke needs $$name=... (API, CLIENT_ID, CLIENT_SECRET, TENANT and SITE)"; exit 2; }; done
 	@cd tests/sdk && node smoke.js
+
+invoke: install  ## what sam local invoke does, without Docker: EVENT=events/<name>.json [FUNCTION=<LogicalId>] on make run's backend, a fresh app token filled in
+	@[ -n "$(EVENT)" ] || { echo "make invoke needs EVENT=events/<name>.json (and FUNCTION=<LogicalId>, checked against it, if you like)"; exit 2; }
+	@$(RUN) python -m tools.local_api.invoke --event $(EVENT) $(if $(FUNCTION),--function $(FUNCTION))
 
 ops-template: install  ## rewrite each function's log group and alarms in template.yaml (after adding a function)
 	$(RUN) python -m tools.operations_template

@@ -76,27 +76,7 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -> None:
     """Provision the table, keys and seed in the chosen DynamoDB, then serve until interrupted."""
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = backend.endpoint
-    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded_endpoint
-    os.environ.setdefault("TABLE_NAME", "customer-auth-local")
-    os.environ.setdefault("SIGNING_KEYS_SECRET_ID", "customer-auth-local-signing-keys")
-    os.environ.setdefault("TOKEN_ISSUER", f"http://{args.host}:{args.port}")
-    os.environ.setdefault("TOKEN_AUDIENCE", "customer-auth")
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "customer-auth")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerAuth")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("CODE_OUTBOX_FILE", str(OUTBOX.resolve()))
-
-    dynamodb = boto3.client("dynamodb")
-    table = os.environ["TABLE_NAME"]
-    if table not in dynamodb.list_tables()["TableNames"]:
-        local_env.create_table(dynamodb, table)
-    local_env.create_signing_secret(
-        boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"], backend.signing_secret
-    )
-    document = json.loads(args.seed.read_text())
-    clients = seed(store_for(table), document)
+    table, document, clients = provision(args.host, args.port, args.seed, embedded_endpoint, backend)
 
     from .router import Router
     from .server import make_server
@@ -118,6 +98,35 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
         server.serve_forever()
     finally:
         server.server_close()
+
+
+def provision(
+    host: str, port: int, seed_file: Path, embedded_endpoint: str, backend: Backend
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """The environment ``make run`` gives its functions, and its table, signing keys and seed
+    tenant and clients in ``backend``: the table's name, the seed document and its clients."""
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = backend.endpoint
+    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded_endpoint
+    os.environ.setdefault("TABLE_NAME", "customer-auth-local")
+    os.environ.setdefault("SIGNING_KEYS_SECRET_ID", "customer-auth-local-signing-keys")
+    os.environ.setdefault("TOKEN_ISSUER", f"http://{host}:{port}")
+    os.environ.setdefault("TOKEN_AUDIENCE", "customer-auth")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "customer-auth")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerAuth")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("CODE_OUTBOX_FILE", str(OUTBOX.resolve()))
+
+    dynamodb = boto3.client("dynamodb")
+    table = os.environ["TABLE_NAME"]
+    if table not in dynamodb.list_tables()["TableNames"]:
+        local_env.create_table(dynamodb, table)
+    local_env.create_signing_secret(
+        boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"], backend.signing_secret
+    )
+    document = json.loads(seed_file.read_text())
+    clients = seed(store_for(table), document)
+    return table, document, clients
 
 
 def _banner(
