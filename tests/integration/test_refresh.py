@@ -20,7 +20,14 @@ from customer_auth.domain.errors import InvalidToken
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.models.auth import CustomerAuthTicket
 from tests.support.assertions import ok
-from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World
+from tests.support.fixtures import (
+    DYNAMODB_BACKEND,
+    OTHER_TENANT_ID,
+    TENANT_ID,
+    FrozenClock,
+    HttpResult,
+    World,
+)
 from tests.support.races import SerializedClient, race
 
 PASSWORD = "correct horse battery staple"
@@ -666,3 +673,32 @@ def test_a_reused_refresh_token_is_counted_for_the_reuse_alarm_and_a_bad_one_is_
     assert_invalid_token(refresh(world, app, parent["refreshToken"]))
 
     assert _emitted(capsys.readouterr().out, "RefreshTokenReuse") == [[1.0]]
+
+
+@pytest.mark.skipif(
+    DYNAMODB_BACKEND != "dynamodb-local",
+    reason="moto's backend is not thread-safe, so the races above serialize its calls",
+)
+@pytest.mark.parametrize("grace", ["grace-window", "strict"])
+def test_truly_concurrent_refreshes_on_dynamodb_local_rotate_the_family_once(
+    world: World, app: str, account_id: int, grace: str
+) -> None:
+    """No lock between the racers: DynamoDB Local settles the transactions itself, and a loser
+    may see TransactionConflict rather than a failed condition."""
+    if grace == "strict":
+        with_grace(world, 0)
+    parent = sign_in(world, app)
+    sid = sid_of(parent["refreshToken"])
+
+    results = race_refreshes(parent["refreshToken"])
+
+    winners = [result for result in results if isinstance(result, CustomerAuthTicket)]
+    assert len(winners) == (RACERS if grace == "grace-window" else 1), results
+    assert len({ticket.refresh_token for ticket in winners}) == 1
+    session = session_item(world, sid)
+    if grace == "grace-window":
+        assert session is not None
+        assert session["headDigest"]["S"] == sha256(str(winners[0].refresh_token))
+        assert ok(refresh(world, app, str(winners[0].refresh_token)))
+    else:
+        assert session is None
