@@ -1,6 +1,9 @@
 """`make run DB=dynamodb-local`: the local server on AWS's own emulator, its data kept on disk, so
 a restart keeps the accounts, logins, sessions and the tokens already handed out."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PASSWORD = "kept across restarts"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _on_dynamodb_local(data: Path, port: int | None = None) -> LocalServer:
@@ -83,3 +87,19 @@ def test_a_new_data_folder_starts_empty(tmp_path: Path) -> None:
         assert (missing.status, missing.body["errorCode"]) == (404, "ITEM_NOT_FOUND")
     finally:
         stop_server(server)
+
+
+def test_without_the_emulator_make_run_says_why_and_stops(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "tools.local_api", "--db", "dynamodb-local", "--port", "0"],
+        cwd=ROOT,
+        env={**os.environ, "DYNAMODB_LOCAL_HOME": str(tmp_path / "nowhere"), "AWS_ENDPOINT_URL_DYNAMODB": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert run.returncode == 1
+    assert f"DynamoDB Local is not installed in {tmp_path / 'nowhere'} (make dynamodb-local)" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from .. import local_env
+from .. import dynamodb_local, local_env
 from ..operator import seed, store_for
 from .backends import KINDS, Backend, dynamodb_backend
 from .embedded_aws import EmbeddedAws
@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     try:
         backend = dynamodb_backend(args.db, embedded.endpoint)
+    except dynamodb_local.Unavailable as reason:
+        embedded.stop()
+        print(f"make run DB={args.db}: {reason}", file=sys.stderr)
+        return 1
     except Exception:
         embedded.stop()
         raise
