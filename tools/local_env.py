@@ -17,8 +17,17 @@ def create_table(dynamodb: Any, table_name: str) -> None:
     )
 
 
-def create_signing_secret(secretsmanager: Any, name: str) -> str:
-    """A secret shaped like the one CloudFormation generates: one random seed."""
-    secret = json.dumps({"seed": secrets.token_urlsafe(48)})
+def drop_table(dynamodb: Any, table_name: str) -> None:
+    """Delete the table if it exists (a persistent DynamoDB, such as DynamoDB Local, keeps it)."""
+    try:
+        dynamodb.delete_table(TableName=table_name)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return
+    dynamodb.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.1})
+
+
+def create_signing_secret(secretsmanager: Any, name: str, secret: str | None = None) -> str:
+    """A secret shaped like the one CloudFormation generates: one random seed (or ``secret``)."""
+    secret = secret or json.dumps({"seed": secrets.token_urlsafe(48)})
     response = secretsmanager.create_secret(Name=name, SecretString=secret)
     return str(response["ARN"])

@@ -34,6 +34,12 @@ def template() -> dict[str, Any]:
     return loaded
 
 
+def resources() -> dict[str, dict[str, Any]]:
+    """The template's resources by logical id."""
+    found: dict[str, dict[str, Any]] = template()["Resources"]
+    return found
+
+
 @dataclass(frozen=True)
 class Route:
     """One HttpApi event of one function."""
@@ -52,7 +58,7 @@ class Route:
 
 def routes() -> list[Route]:
     found = []
-    for name, resource in template()["Resources"].items():
+    for name, resource in resources().items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         properties = resource["Properties"]
@@ -85,7 +91,7 @@ def own_environment(function: str) -> dict[str, Any]:
 
 def table_properties() -> dict[str, Any]:
     """The Properties of the service's one DynamoDB table."""
-    tables = [r for r in template()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    tables = [r for r in resources().values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert len(tables) == 1, "the service has one table"
     properties: dict[str, Any] = tables[0]["Properties"]
     return properties

@@ -41,6 +41,9 @@ class LocalServer:
     site_id: int = SEED["tenant"]["sites"][0]["id"]
     client_id: str = SEED["clients"][0]["clientId"]
     client_secret: str = SEED["clients"][0]["secret"]
+    dynamodb: str | None = None
+    """The DynamoDB the server uses, when it is not its embedded one (the DynamoDB Local leg)."""
+    table: str = "customer-auth-local"
 
     def call(
         self,
@@ -88,14 +91,19 @@ class LocalServer:
         return token
 
 
-def start_server(extra_env: dict[str, str] | None = None) -> LocalServer:
-    port = free_port()
+def start_server(extra_env: dict[str, str] | None = None, port: int | None = None) -> LocalServer:
+    port = port or free_port()
     environment = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH", "RECOVERY_"))
     }
-    environment.update({"PORT": str(port), **(extra_env or {})})
+    environment["PORT"] = str(port)
+    if "AWS_ENDPOINT_URL_DYNAMODB" in os.environ:
+        # The DynamoDB Local leg: the server uses the session's emulator, on a table of its own.
+        environment["AWS_ENDPOINT_URL_DYNAMODB"] = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+        environment["TABLE_NAME"] = f"customer-auth-e2e-{port}"
+    environment.update(extra_env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.local_api"],
         cwd=ROOT,
@@ -104,7 +112,12 @@ def start_server(extra_env: dict[str, str] | None = None) -> LocalServer:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    server = LocalServer(f"http://127.0.0.1:{port}", process)
+    server = LocalServer(
+        f"http://127.0.0.1:{port}",
+        process,
+        dynamodb=environment.get("AWS_ENDPOINT_URL_DYNAMODB"),
+        table=environment.get("TABLE_NAME", "customer-auth-local"),
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -73,6 +73,8 @@ def _lambda_environment(function: str, endpoint: str) -> dict[str, str]:
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
+    if "AWS_ENDPOINT_URL_DYNAMODB" in os.environ:  # the DynamoDB Local leg
+        environment["AWS_ENDPOINT_URL_DYNAMODB"] = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     return environment
 
 

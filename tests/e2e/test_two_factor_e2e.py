@@ -32,7 +32,6 @@ SIGN_IN = "/api/commerce/customer/authtickets"
 REQUEST_CODE = "/api/commerce/customer/authtickets/2fa/request"
 VERIFY_CODE = "/api/commerce/customer/authtickets/2fa/auth"
 ADD_ACCOUNT_AND_LOGIN = "/api/commerce/customer/accounts/Add-Account-And-Login"
-TABLE = "customer-auth-local"
 
 
 @dataclass
@@ -89,19 +88,19 @@ class TwoFactorServer:
         raise AssertionError(f"no code for {user_id} in {self.outbox}")
 
 
-def operator(embedded_port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m tools.operator`` against the server's embedded DynamoDB, as its banner says."""
+def operator(server: LocalServer, embedded_port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m tools.operator`` against the server's DynamoDB and table, as its banner says."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
     environment.update(
         {
-            "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{embedded_port}",
+            "AWS_ENDPOINT_URL_DYNAMODB": server.dynamodb or f"http://127.0.0.1:{embedded_port}",
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": "us-east-1",
         }
     )
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tools.operator", "--table", TABLE, *args],
+        [sys.executable, "-m", "tools.operator", "--table", server.table, *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -120,6 +119,7 @@ def two_factor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoFactorSe
     output = Output(server.process.stdout)
     try:
         put = operator(
+            server,
             embedded_port,
             "tenant",
             "put",

@@ -8,7 +8,7 @@ from typing import Any
 from tools import sam_template
 
 ROOT = Path(__file__).resolve().parents[2]
-RESOURCES: dict[str, Any] = sam_template.template()["Resources"]
+RESOURCES: dict[str, Any] = sam_template.resources()
 FUNCTIONS = {
     name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"
 }

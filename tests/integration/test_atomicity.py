@@ -12,7 +12,7 @@ from customer_auth.domain.behaviors import Behavior
 from customer_auth.domain.caller import Caller
 from customer_auth.domain.errors import Conflict
 from customer_auth.models.auth import CustomerAuthTicket, CustomerLoginInfo
-from tests.support.fixtures import TENANT_ID, World
+from tests.support.fixtures import DYNAMODB_BACKEND, TENANT_ID, World
 from tests.support.races import SerializedClient, race
 
 WORKERS = 8
@@ -283,3 +283,34 @@ def test_a_throttled_read_is_a_503_with_retry_after(world: World, monkeypatch: p
     assert result.json["errorCode"] == "SERVICE_UNAVAILABLE"
     assert "retry-after" in result.headers
     assert world.scan() == before
+
+
+@pytest.mark.skipif(
+    DYNAMODB_BACKEND != "dynamodb-local",
+    reason="moto's backend is not thread-safe, so the races above serialize its calls",
+)
+def test_truly_concurrent_create_logins_on_dynamodb_local_give_one_account_and_one_email_one_login(
+    world: World,
+) -> None:
+    """No lock between the racers: DynamoDB Local settles the transactions, and a loser may see
+    TransactionConflict rather than a failed condition; it must still be a 409 and write nothing."""
+    token = world.app_token()
+    account_id = world.add_account(token, emailAddress=EMAIL)["id"]
+    others = [world.add_account(token, emailAddress=f"owner{n}@example.com")["id"] for n in range(WORKERS)]
+    before = kinds(world)
+
+    one_account = race(
+        [
+            create_login_call(account_id, body(f"racer{n}@example.com", username=f"racer-{n}"))
+            for n in range(WORKERS)
+        ]
+    )
+    one_email = race([create_login_call(other, body("shared@example.com")) for other in others])
+
+    assert outcomes(one_account) == ONE_WINNER, one_account
+    assert conflict_fields(one_account) == {"accountId"}
+    assert outcomes(one_email) == ONE_WINNER, one_email
+    assert conflict_fields(one_email) == {"emailAddress"}
+    assert kinds(world) - before == Counter(
+        {"login": 2, "session": 2, "accessToken": 2, "refreshToken": 2, "loginIdentifier": 3}
+    )

@@ -2,6 +2,7 @@
 the grace window, reuse revoking the family, and concurrent refreshes of one token."""
 
 import hashlib
+import json
 import secrets
 import threading
 from collections import Counter
@@ -19,7 +20,14 @@ from customer_auth.domain.errors import InvalidToken
 from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.models.auth import CustomerAuthTicket
 from tests.support.assertions import ok
-from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World
+from tests.support.fixtures import (
+    DYNAMODB_BACKEND,
+    OTHER_TENANT_ID,
+    TENANT_ID,
+    FrozenClock,
+    HttpResult,
+    World,
+)
 from tests.support.races import SerializedClient, race
 
 PASSWORD = "correct horse battery staple"
@@ -643,3 +651,54 @@ def test_a_refresh_without_an_app_token_is_unauthorized(world: World, app: str, 
     assert result.status == 401, result.text
     assert result.json["errorCode"] == "UNAUTHORIZED"
     assert world.scan() == before
+
+
+# -- what operators watch ---------------------------------------------------------------------------
+def _emitted(output: str, metric: str) -> list[Any]:
+    """The values of ``metric`` in the EMF documents the handlers printed."""
+    documents = [json.loads(line) for line in output.splitlines() if '"_aws"' in line]
+    return [document[metric] for document in documents if metric in document]
+
+
+def test_a_reused_refresh_token_is_counted_for_the_reuse_alarm_and_a_bad_one_is_not(
+    world: World, app: str, account_id: int, clock: FrozenClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_grace(world, 0)
+    parent = sign_in(world, app)
+    ok(refresh(world, app, parent["refreshToken"]))
+    assert_invalid_token(refresh(world, app, "not-a-token-we-issued-" + secrets.token_urlsafe(16)))
+    assert _emitted(capsys.readouterr().out, "RefreshTokenReuse") == []
+    clock.advance(seconds=1)
+
+    assert_invalid_token(refresh(world, app, parent["refreshToken"]))
+
+    assert _emitted(capsys.readouterr().out, "RefreshTokenReuse") == [[1.0]]
+
+
+@pytest.mark.skipif(
+    DYNAMODB_BACKEND != "dynamodb-local",
+    reason="moto's backend is not thread-safe, so the races above serialize its calls",
+)
+@pytest.mark.parametrize("grace", ["grace-window", "strict"])
+def test_truly_concurrent_refreshes_on_dynamodb_local_rotate_the_family_once(
+    world: World, app: str, account_id: int, grace: str
+) -> None:
+    """No lock between the racers: DynamoDB Local settles the transactions itself, and a loser
+    may see TransactionConflict rather than a failed condition."""
+    if grace == "strict":
+        with_grace(world, 0)
+    parent = sign_in(world, app)
+    sid = sid_of(parent["refreshToken"])
+
+    results = race_refreshes(parent["refreshToken"])
+
+    winners = [result for result in results if isinstance(result, CustomerAuthTicket)]
+    assert len(winners) == (RACERS if grace == "grace-window" else 1), results
+    assert len({ticket.refresh_token for ticket in winners}) == 1
+    session = session_item(world, sid)
+    if grace == "grace-window":
+        assert session is not None
+        assert session["headDigest"]["S"] == sha256(str(winners[0].refresh_token))
+        assert ok(refresh(world, app, str(winners[0].refresh_token)))
+    else:
+        assert session is None

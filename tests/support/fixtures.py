@@ -20,7 +20,7 @@ from customer_auth.api import runtime
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.domain.provisioning import create_client, provision_tenant
 from customer_auth.domain.tenants import Site, Tenant, TokenPolicy
-from tools import local_env
+from tools import dynamodb_local, local_env
 from tools.local_api.router import Router
 
 TENANT_ID = 100
@@ -198,6 +198,34 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     return frozen
 
 
+DYNAMODB_BACKEND = os.environ.get("TEST_DYNAMODB", "moto")
+"""Which DynamoDB the tests use: moto in process (the default), or ``dynamodb-local``: AWS's own
+emulator, started once per test session (per xdist worker) on a free port. Everything else
+(Secrets Manager, EventBridge, SQS) stays on moto either way."""
+if DYNAMODB_BACKEND not in ("moto", "dynamodb-local"):
+    raise ValueError(f"TEST_DYNAMODB is moto or dynamodb-local, not {DYNAMODB_BACKEND!r}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dynamodb_backend() -> Iterator[str | None]:
+    """DynamoDB Local's endpoint in ``AWS_ENDPOINT_URL_DYNAMODB`` for the whole session (moto's
+    stub lets requests to it through), or ``None`` on moto."""
+    if DYNAMODB_BACKEND == "moto":
+        yield None
+        return
+    with dynamodb_local.DynamoDbLocal() as emulator:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = emulator.endpoint
+        try:
+            yield emulator.endpoint
+        finally:
+            os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+
+
+on_moto_only = pytest.mark.skipif(
+    DYNAMODB_BACKEND != "moto", reason="drives moto's internals, which DynamoDB Local does not have"
+)
+
+
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
     with mock_aws():
@@ -226,7 +254,11 @@ def _fresh_aws() -> Iterator[dict[str, Any]]:
     with _forgotten_clients():
         dynamodb = boto3.client("dynamodb")
         secretsmanager = boto3.client("secretsmanager")
-        local_env.create_table(dynamodb, os.environ["TABLE_NAME"])
+        table = os.environ["TABLE_NAME"]
+        if DYNAMODB_BACKEND != "moto":
+            # DynamoDB Local outlives each test: every test starts on a new, empty table.
+            local_env.drop_table(dynamodb, table)
+        local_env.create_table(dynamodb, table)
         local_env.create_signing_secret(secretsmanager, os.environ["SIGNING_KEYS_SECRET_ID"])
         mailer = Mailer(boto3.client("events"), boto3.client("sqs"))
         yield {"dynamodb": dynamodb, "secretsmanager": secretsmanager, "mailer": mailer}

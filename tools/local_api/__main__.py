@@ -1,7 +1,8 @@
 """``python -m tools.local_api``: serve every route of template.yaml on 127.0.0.1:3000.
 
-Uses an embedded DynamoDB (moto) unless AWS_ENDPOINT_URL_DYNAMODB points at another one; the
-signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
+Uses an embedded DynamoDB (moto, in memory) or, with ``--db dynamodb-local``, AWS's DynamoDB
+Local keeping its data on disk (see backends.py), unless AWS_ENDPOINT_URL_DYNAMODB points at
+another one; the signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
 instead of EventBridge; password-reset codes to password-resets.jsonl beside it.
 """
@@ -9,6 +10,7 @@ instead of EventBridge; password-reset codes to password-resets.jsonl beside it.
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,9 @@ import boto3
 
 from customer_auth.outbox import LOCAL_FILES
 
-from .. import local_env
+from .. import dynamodb_local, local_env
 from ..operator import seed, store_for
+from .backends import KINDS, Backend, dynamodb_backend
 from .embedded_aws import EmbeddedAws
 
 SEED = Path(__file__).with_name("seed.json")
@@ -36,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         help="port of the embedded DynamoDB/Secrets Manager (0: any free port)",
     )
     parser.add_argument("--seed", type=Path, default=Path(os.environ.get("SEED_FILE", SEED)))
+    parser.add_argument(
+        "--db",
+        choices=KINDS,
+        default=os.environ.get("LOCAL_DB", "moto"),
+        help="moto: embedded, in memory; dynamodb-local: AWS's emulator, data kept on disk",
+    )
     args = parser.parse_args(argv)
 
     embedded = EmbeddedAws(port=args.embedded_port).start()
@@ -45,11 +54,68 @@ def main(argv: list[str] | None = None) -> int:
         # Local only: moto and DynamoDB Local accept any credentials, real AWS is never called.
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = external_dynamodb or embedded.endpoint
-    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded.endpoint
+    try:
+        backend = dynamodb_backend(args.db, embedded.endpoint)
+    except dynamodb_local.Unavailable as reason:
+        embedded.stop()
+        print(f"make run DB={args.db}: {reason}", file=sys.stderr)
+        return 1
+    except Exception:
+        embedded.stop()
+        raise
+    # `kill` (as tests and process managers stop it) unwinds like Ctrl-C, so DynamoDB Local is
+    # stopped with the server and flushes its data.
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        _serve(args, embedded.endpoint, backend)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        backend.stop()
+        embedded.stop()
+    return 0
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -> None:
+    """Provision the table, keys and seed in the chosen DynamoDB, then serve until interrupted."""
+    table, document, clients = provision(args.host, args.port, args.seed, embedded_endpoint, backend)
+
+    from .router import Router
+    from .server import make_server
+
+    router = Router()
+    server = make_server(router, args.host, args.port)
+    host, port = server.server_address[:2]
+    _banner(
+        f"http://{host!s}:{port}",
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+        backend.description,
+        table,
+        document,
+        clients,
+        [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
+        os.environ["CODE_OUTBOX_FILE"],
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def provision(
+    host: str, port: int, seed_file: Path, embedded_endpoint: str, backend: Backend
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """The environment ``make run`` gives its functions, and its table, signing keys and seed
+    tenant and clients in ``backend``: the table's name, the seed document and its clients."""
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = backend.endpoint
+    os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = embedded_endpoint
     os.environ.setdefault("TABLE_NAME", "customer-auth-local")
     os.environ.setdefault("SIGNING_KEYS_SECRET_ID", "customer-auth-local-signing-keys")
-    os.environ.setdefault("TOKEN_ISSUER", f"http://{args.host}:{args.port}")
+    os.environ.setdefault("TOKEN_ISSUER", f"http://{host}:{port}")
     os.environ.setdefault("TOKEN_AUDIENCE", "customer-auth")
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "customer-auth")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerAuth")
@@ -61,38 +127,18 @@ def main(argv: list[str] | None = None) -> int:
     table = os.environ["TABLE_NAME"]
     if table not in dynamodb.list_tables()["TableNames"]:
         local_env.create_table(dynamodb, table)
-    local_env.create_signing_secret(boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"])
-    document = json.loads(args.seed.read_text())
-    clients = seed(store_for(table), document)
-
-    from .router import Router
-    from .server import make_server
-
-    router = Router()
-    server = make_server(router, args.host, args.port)
-    host, port = server.server_address[:2]
-    _banner(
-        f"http://{host!s}:{port}",
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
-        table,
-        document,
-        clients,
-        [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
-        os.environ["CODE_OUTBOX_FILE"],
+    local_env.create_signing_secret(
+        boto3.client("secretsmanager"), os.environ["SIGNING_KEYS_SECRET_ID"], backend.signing_secret
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        embedded.stop()
-    return 0
+    document = json.loads(seed_file.read_text())
+    clients = seed(store_for(table), document)
+    return table, document, clients
 
 
 def _banner(
     base: str,
     dynamodb: str,
+    storage: str,
     table: str,
     document: dict[str, Any],
     clients: list[dict[str, Any]],
@@ -104,7 +150,8 @@ def _banner(
     client = clients[0]
     print(
         f"""
-customer-auth local API on {base}  (DynamoDB: {dynamodb}, table {table})
+customer-auth local API on {base}
+DynamoDB: {storage}; table {table}
 routes (from template.yaml):
   {chr(10).join("  " + r for r in routes).strip()}
 demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}

@@ -19,7 +19,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ..domain.apps import caller_from_app_token
 from ..domain.behaviors import Behavior
 from ..domain.caller import Caller
-from ..domain.errors import Conflict, DomainError, Forbidden, InvalidParameter, Unauthenticated, Unavailable
+from ..domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidParameter,
+    RefreshTokenReused,
+    Unauthenticated,
+    Unavailable,
+)
 from . import runtime, snapstart
 from .errors import (
     domain_error_response,
@@ -85,6 +93,9 @@ def _refusal(error: Exception, correlation_id: str) -> Response[str]:
             metrics.add_metric(name="RejectedCallers", unit=MetricUnit.Count, value=1)
         if isinstance(error, Conflict):
             metrics.add_metric(name="Conflicts", unit=MetricUnit.Count, value=1)
+        if isinstance(error, RefreshTokenReused):
+            # A stolen token, or a client that lost a reply: the stack alarms on a spike of these.
+            metrics.add_metric(name="RefreshTokenReuse", unit=MetricUnit.Count, value=1)
         logger.info("request refused", extra={"error": type(error).__name__, "field": error.field})
         return domain_error_response(error, correlation_id)
     if isinstance(error, Unavailable):
