@@ -63,6 +63,10 @@ def _granted(requested: int | None, default: int, tenant_max: int, platform_max:
     return requested
 
 
+TRUSTED_KEPT = 10
+"""Trusted fingerprints (and, separately, regions) a login remembers; the oldest is dropped."""
+
+
 @dataclass(frozen=True, slots=True)
 class SignInPolicy:
     """How a tenant's shoppers sign in: lockout, refresh reuse grace, Kibo's legacy password rule."""
@@ -92,9 +96,11 @@ class SignInPolicy:
 
     def login_write_rounds(self) -> int:
         """How many fresh reads a write to a login may need. Concurrent failed sign-ins can each
-        win a round, but this many of them lock the login, after which they stop writing; three
-        more rounds cover everyone else."""
-        return self.max_failed_attempts + 3
+        win a round, but this many of them lock their failure count, after which they stop
+        writing; a login has one count for untrusted clients and one per trusted fingerprint (at
+        most ``TRUSTED_KEPT``); three more rounds cover everyone else. A round is one read: the
+        password is verified once per stored hash."""
+        return self.max_failed_attempts * (1 + TRUSTED_KEPT) + 3
 
     def lockout_for(self, previous_locks: int) -> int:
         """Minutes of the next lock after ``previous_locks`` locks without a successful sign-in."""
