@@ -151,6 +151,7 @@ def test_failures_during_a_lock_do_not_lengthen_it_for_either_count(
 
 
 def test_each_count_doubles_its_own_cooldown(world: World, app: str, clock: FrozenClock) -> None:
+    set_policies(SignInPolicy(max_lockout_minutes=60))
     registered(world, app)
     fail(world, app, LIMIT)
     clock.advance(minutes=15)
@@ -287,6 +288,7 @@ def sign_in_call(password: str, fingerprint: str | None) -> Callable[[], Outcome
 def test_concurrent_failures_count_once_per_count(
     world: World, app: str, clock: FrozenClock, serialized_dynamodb: SerializedClient, interleaving: str
 ) -> None:
+    set_policies(SignInPolicy(max_lockout_minutes=60))  # so that a doubled lock would show
     account_id = registered(world, app)
     calls = [sign_in_call(WRONG_PASSWORD, None) for _ in range(LIMIT)]
     calls += [sign_in_call(WRONG_PASSWORD, LAPTOP) for _ in range(LIMIT)]
@@ -305,3 +307,16 @@ def test_concurrent_failures_count_once_per_count(
     clock.advance(minutes=15)  # one lock of 15 minutes each, not a doubled one
     ok(sign_in(world, app))
     ok(sign_in(world, app, fingerprint=LAPTOP))
+
+
+def test_by_default_a_cooldown_never_exceeds_15_minutes(world: World, app: str, clock: FrozenClock) -> None:
+    """Issue 16: an attacker who locks untrusted clients out again after every cooldown holds them
+    15 minutes at a time, not up to a day."""
+    registered(world, app)
+    for _ in range(4):
+        app = world.app_token("full")  # an app token lives an hour
+        fail(world, app, LIMIT)
+        clock.advance(minutes=14, seconds=59)
+        refused_like_an_unknown_user(world, app, sign_in(world, app))
+        clock.advance(seconds=1)
+    ok(sign_in(world, app))

@@ -74,8 +74,10 @@ class SignInPolicy:
     max_failed_attempts: int = 5
     lockout_minutes: int = 15
     """The first lock's cooldown; each further lock before a successful sign-in doubles it."""
-    max_lockout_minutes: int = 24 * 60
-    """Doubling stops here, so an attacker can never keep a customer out for ever."""
+    max_lockout_minutes: int = 15
+    """Doubling stops here, so an attacker can never keep a customer out for ever. By default a
+    cooldown never exceeds the first one's 15 minutes, as Keycloak (maxWait) and Cognito cap their
+    temporary lockouts at minutes; a tenant may allow up to a week."""
     refresh_grace_seconds: int = 10
     """How long a rotated refresh token's immediate parent gets back the same child (0: strict)."""
     require_letter_and_digit: bool = False
@@ -89,7 +91,9 @@ class SignInPolicy:
             raise InvalidParameter("maxFailedAttempts must be 1..100.", field="maxFailedAttempts")
         if not 0 < self.lockout_minutes <= self.max_lockout_minutes <= 7 * 24 * 60:
             raise InvalidParameter(
-                "The lockout needs 0 < lockoutMinutes <= maxLockoutMinutes <= 10080.", field="lockoutMinutes"
+                "The lockout needs 0 < lockoutMinutes <= maxLockoutMinutes <= 10080 "
+                "(maxLockoutMinutes defaults to 15).",
+                field="lockoutMinutes",
             )
         if not 0 <= self.refresh_grace_seconds <= 60:
             raise InvalidParameter("refreshGraceSeconds must be 0..60.", field="refreshGraceSeconds")
