@@ -320,3 +320,17 @@ def test_by_default_a_cooldown_never_exceeds_15_minutes(world: World, app: str, 
         refused_like_an_unknown_user(world, app, sign_in(world, app))
         clock.advance(seconds=1)
     ok(sign_in(world, app))
+
+
+def test_a_completed_sign_in_trusts_its_fingerprint_so_it_escapes_a_later_attack(
+    world: World, app: str
+) -> None:
+    """A login created without a fingerprint (by the app, at checkout) gains a trusted device at
+    the customer's first sign-in from their browser."""
+    registered(world, app, fingerprint=None)
+    ok(sign_in(world, app, fingerprint=PHONE))
+    fail(world, app, LIMIT)
+
+    refused_like_an_unknown_user(world, app, sign_in(world, app))
+    ok(sign_in(world, app, fingerprint=PHONE))
+    refused_like_an_unknown_user(world, app, sign_in(world, app, fingerprint=LAPTOP))

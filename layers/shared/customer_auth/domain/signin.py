@@ -110,6 +110,10 @@ class SignInService:
 
             waits = _asks_second_factor(tenant.two_factor_policy, login, device)
             after = login.after_sign_in(device, now, check.upgraded_hash(login), complete=not waits)
+            if not waits:
+                # A device that proved the password and passed what the policy asks is trusted, so it
+                # gets its own lockout count from now on (a waiting one is trusted by its code).
+                after = after.trusting(device)
             change = account_in_step(stored, after, now)
             account = change.after if change else stored.account
             grant = SessionGrant(
