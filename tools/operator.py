@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     put.add_argument("--refresh-max-minutes", type=int)
     put.add_argument("--max-failed-attempts", type=int, help="consecutive failures that lock (default 5)")
     put.add_argument("--lockout-minutes", type=int, help="first lock's cooldown; doubles on repeat (15)")
-    put.add_argument("--max-lockout-minutes", type=int, help="where doubling stops (1440)")
+    put.add_argument("--max-lockout-minutes", type=int, help="where doubling stops (15)")
     put.add_argument("--refresh-grace-seconds", type=int, help="refresh reuse grace window, 0 = strict (10)")
     put.add_argument(
         "--require-letter-and-digit",

@@ -94,6 +94,9 @@ def test_dynamodb_throttles_and_system_errors_of_every_operation_the_service_cal
     called = {
         "".join(part.title() for part in name.split("_")) for name in re.findall(r"self\._db\.(\w+)\(", store)
     }
+    # The one paginated call is the operator's identifier migration (a Scan run from a
+    # workstation with tools.operator), not a call any function makes.
+    called.discard("GetPaginator")
     assert called <= operations, called - operations
     for metric in [*system, *_metric_stats(alarms["DynamoDbThrottlesAlarm"])]:
         assert {"Name": "TableName", "Value": {"Ref": "AuthTable"}} in metric["Dimensions"]

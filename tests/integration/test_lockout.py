@@ -161,6 +161,7 @@ def test_a_lock_that_has_run_out_starts_a_fresh_count(world: World, app: str, cl
 def test_a_repeated_lock_doubles_the_cooldown_and_a_success_resets_it(
     world: World, app: str, clock: FrozenClock
 ) -> None:
+    set_sign_in_policy(max_lockout_minutes=60)
     account_id = registered(world, app)
     app = lock_ends_after(world, app, account_id, clock, 15)
 
@@ -180,13 +181,14 @@ def test_a_repeated_lock_doubles_the_cooldown_and_a_success_resets_it(
 @pytest.mark.parametrize(
     ("policy", "cooldowns"),
     [
-        ({}, [15, 30, 60, 120, 240, 480, 960, 1440, 1440]),
-        ({"lockout_minutes": 500}, [500, 1000, 1440, 1440]),
+        ({}, [15, 15, 15]),
+        ({"max_lockout_minutes": 1440}, [15, 30, 60, 120, 240, 480, 960, 1440, 1440]),
+        ({"lockout_minutes": 500, "max_lockout_minutes": 1440}, [500, 1000, 1440, 1440]),
         ({"lockout_minutes": 1, "max_lockout_minutes": 3}, [1, 2, 3, 3, 3]),
     ],
-    ids=["default-policy", "long-first-lock", "small-cap"],
+    ids=["default-policy", "day-cap", "long-first-lock", "small-cap"],
 )
-def test_the_doubling_stops_at_the_cap_so_a_lock_never_exceeds_24_hours(
+def test_the_doubling_stops_at_the_cap_which_is_15_minutes_unless_the_tenant_sets_it(
     world: World, app: str, clock: FrozenClock, policy: dict[str, int], cooldowns: list[int]
 ) -> None:
     set_sign_in_policy(**policy)
@@ -458,6 +460,7 @@ def test_concurrent_failures_count_exactly_as_sequential_ones(
 def test_concurrent_failures_beyond_the_limit_lock_once(
     world: World, app: str, clock: FrozenClock, serialized_dynamodb: SerializedClient
 ) -> None:
+    set_sign_in_policy(max_lockout_minutes=60)  # so that a doubled lock would show
     account_id = registered(world, app)
 
     outcomes = race([sign_in_call(WRONG_PASSWORD) for _ in range(2 * LIMIT)])

@@ -149,7 +149,7 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
     assert json.loads(out)["signInPolicy"] == {
         "maxFailedAttempts": 3,
         "lockoutMinutes": 5,
-        "maxLockoutMinutes": 1440,
+        "maxLockoutMinutes": 15,
         "refreshGraceSeconds": 0,
         "requireLetterAndDigit": True,
         "passwordResetMinutes": 30,

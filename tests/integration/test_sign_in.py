@@ -527,12 +527,27 @@ def test_known_locked_imported_and_unknown_users_take_the_same_time_padded_to_on
         slowest = max(slowest, time.perf_counter() - started)
     production = Argon2idHasher("owasp", check_floor_seconds=max(0.35, 1.5 * slowest))
     monkeypatch.setattr(runtime, "_password_hasher", lambda: production)
+    # Issue 16's refusal classes: a login whose untrusted clients are in a cooldown, and one whose
+    # trusted fingerprint is (each locked by a single failure under a limit of 1).
+    set_sign_in_policy(max_failed_attempts=1)
+    registered(world, app, email="cooling@example.com")
+    assert_error(sign_in(world, app, "cooling@example.com", WRONG_PASSWORD), 401, "INVALID_CREDENTIALS")
+    registered(world, app, email="device@example.com", fingerprint="trusted-device")
+    device_failure = sign_in(world, app, "device@example.com", WRONG_PASSWORD, fingerprint="trusted-device")
+    assert_error(device_failure, 401, "INVALID_CREDENTIALS")
     set_sign_in_policy(max_failed_attempts=100)
     known = registered(world, app)
     assert stored_hash(world, known).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     locked = registered(world, app, email="locked@example.com")
     set_locked(world, app, locked, True)
-    usernames = {"known": EMAIL, "locked": "locked@example.com", "unknown": "nobody@example.com"}
+    usernames = {
+        "known": EMAIL,
+        "locked": "locked@example.com",
+        "unknown": "nobody@example.com",
+        "untrusted cooldown": "cooling@example.com",
+        "trusted device cooldown": "device@example.com",
+    }
+    fingerprints = {"trusted device cooldown": "trusted-device"}
     accounts = {"known": known}
     for n, (kind, imported_hash) in enumerate(imported.items()):
         usernames[kind] = f"imported{n}@example.com"
@@ -540,19 +555,20 @@ def test_known_locked_imported_and_unknown_users_take_the_same_time_padded_to_on
             world, app, email=usernames[kind], isImport=True, externalPassword=imported_hash
         )
 
-    def timed(username: str) -> float:
+    def timed(kind: str) -> float:
+        extra = {"fingerprint": fingerprints[kind]} if kind in fingerprints else {}
         started = time.perf_counter()
-        result = sign_in(world, app, username=username, password=WRONG_PASSWORD)
+        result = sign_in(world, app, username=usernames[kind], password=WRONG_PASSWORD, **extra)
         elapsed = time.perf_counter() - started
         assert_error(result, 401, "INVALID_CREDENTIALS")
         return elapsed
 
-    for username in usernames.values():  # warm up every path (the dummy hash is made on first use)
-        timed(username)
+    for kind in usernames:  # warm up every path (the dummy hash is made on first use)
+        timed(kind)
     samples: dict[str, list[float]] = {kind: [] for kind in usernames}
     for _ in range(TIMING_ROUNDS):
-        for kind, username in usernames.items():
-            samples[kind].append(timed(username))
+        for kind in usernames:
+            samples[kind].append(timed(kind))
 
     medians = {kind: statistics.median(times) * 1000 for kind, times in samples.items()}
     print(f"sign-in timing, floor {max(0.35, 1.5 * slowest) * 1000:.0f} ms (median ms): ", medians)

@@ -18,7 +18,7 @@ from .errors import (
 )
 from .passwords import PasswordHasher, check_importable_hash, check_password_policy
 from .ports import SessionStore
-from .records import account_in_step
+from .records import UNKNOWN_DEVICE, account_in_step
 from .signin import PasswordCheck
 from .tenants import usable_tenant
 
@@ -119,7 +119,7 @@ class BulkPasswordService:
                     field="newPassword",
                 )
             now = self._clock()
-            locked = login.is_locked(now)
+            locked = login.is_locked_for(UNKNOWN_DEVICE, now)
             if locked and (check is not None or not unlock):
                 # As Change-Password: during a lock the old password is not looked at, so a lock is
                 # no oracle for it; an administrator unlocks by setting a password without one.
@@ -129,7 +129,7 @@ class BulkPasswordService:
                 )
             if check is not None and not check.matches(login):
                 try:
-                    self._store.replace_login(login, login.after_failure(now, policy))
+                    self._store.replace_login(login, login.after_failure(UNKNOWN_DEVICE, now, policy))
                 except ConcurrentUpdate:
                     continue
                 raise InvalidCredentials("The old password is not valid.", field="oldPassword")

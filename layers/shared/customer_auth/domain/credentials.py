@@ -9,7 +9,14 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, Forbidden, InvalidCredentials, InvalidParameter, NotFound, Unavailable
 from .passwords import PasswordHasher, check_password_policy
 from .ports import SessionStore
-from .records import Login, LoginContext, StoredAccount, account_in_step, normalize_identifier
+from .records import (
+    UNKNOWN_DEVICE,
+    Login,
+    LoginContext,
+    StoredAccount,
+    account_in_step,
+    normalize_identifier,
+)
 from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
@@ -43,14 +50,16 @@ class CredentialService:
                 field="newPassword",
             )
             now = self._clock()
-            if login.is_locked(now):
+            if login.is_locked_for(UNKNOWN_DEVICE, now):
                 # Lockout exists to stop password guessing, so during a lock the old password is
                 # not even checked: right and wrong get this same answer, unlockAccount or not. A
                 # lock ends with its cooldown or with Set-Login-Locked false.
                 raise Forbidden("The login is locked.")
             if not check.matches(login):
                 try:
-                    self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
+                    self._store.replace_login(
+                        login, login.after_failure(UNKNOWN_DEVICE, now, tenant.sign_in_policy)
+                    )
                 except ConcurrentUpdate:
                     continue
                 raise InvalidCredentials("The old password is not valid.", field="oldPassword")
@@ -122,7 +131,7 @@ def login_state_by_name(
 
 def login_state(login: Login, policy: SignInPolicy, now: datetime) -> LoginState:
     """Kibo's ``LoginState`` of a login at ``now``."""
-    locked = login.is_locked(now)
+    locked = login.is_locked(now)  # for a new device; a trusted one may have its own lock
     failures = login.failures_counted(now)
     return LoginState(
         is_password_change_required=login.password_change_required,
@@ -135,6 +144,7 @@ def login_state(login: Login, policy: SignInPolicy, now: datetime) -> LoginState
         last_password_change_on=login.password_changed_at,
         created_on=login.created_at,
         updated_on=login.updated_at,
+        locked_trusted_device_count=login.locked_trusted_devices(now),
     )
 
 

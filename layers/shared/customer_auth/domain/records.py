@@ -8,10 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..models.account import CustomerAccount
-from .tenants import SignInPolicy, Tenant
-
-TRUSTED_KEPT = 10
-"""Trusted fingerprints (and, separately, regions) a login remembers; the oldest is dropped."""
+from .tenants import TRUSTED_KEPT, SignInPolicy, Tenant
 
 CODE_LIFE = timedelta(minutes=3)
 CODE_TRIES = 3
@@ -37,6 +34,62 @@ class Device:
         """The device a request names; empty values name nothing."""
         fingerprint, region = (fingerprint or "").strip(), (region or "").strip().casefold()
         return cls(fingerprint_digest(user_id, fingerprint) if fingerprint else None, region or None)
+
+
+UNKNOWN_DEVICE = Device(None, None)
+"""A client that names no fingerprint: the password-change routes, which the storefront's app calls."""
+
+
+@dataclass(frozen=True, slots=True)
+class FailureCount:
+    """Consecutive failed password checks from one kind of client, and the lock they led to. A
+    login keeps one for every client it does not trust and one per trusted fingerprint."""
+
+    failed_attempts: int = 0
+    first_failed_at: datetime | None = None
+    locks: int = 0
+    """Locks since this count's last success; each doubles the next cooldown."""
+    locked_until: datetime | None = None
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+    def counted(self, now: datetime) -> int:
+        """Failures that still count: a lock that has run out starts a fresh count."""
+        if self.locked_until is not None and now >= self.locked_until:
+            return 0
+        return self.failed_attempts
+
+    def after_failure(self, now: datetime, policy: SignInPolicy) -> "FailureCount":
+        """One more failure; the limit locks for a cooldown that doubles on repeat, up to the cap."""
+        failures = self.counted(now) + 1
+        ran_out = self.locked_until is not None and now >= self.locked_until
+        if failures >= policy.max_failed_attempts:
+            until = now + timedelta(minutes=policy.lockout_for(self.locks))
+            return FailureCount(
+                failures, self.first_failed_at if failures > 1 else now, self.locks + 1, until
+            )
+        return FailureCount(
+            failures,
+            self.first_failed_at if failures > 1 else now,
+            self.locks,
+            None if ran_out else self.locked_until,
+        )
+
+    def forgiven(self) -> "FailureCount":
+        """The failures forgotten, a running lock and the lock history kept (a password change)."""
+        return replace(self, failed_attempts=0, first_failed_at=None)
+
+    def is_clear(self) -> bool:
+        return self == FailureCount()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFailures:
+    """The failure count of one trusted fingerprint, named by its digest (never the fingerprint)."""
+
+    fingerprint_digest: str
+    count: FailureCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +130,13 @@ class Login:
     failed_attempts: int = 0
     first_failed_at: datetime | None = None
     locks: int = 0
-    """Locks since the last successful sign-in; each doubles the next cooldown."""
+    """Locks of untrusted clients since their last success; each doubles the next cooldown."""
     locked_until: datetime | None = None
     locked_by_operator: bool = False
+    device_failures: tuple[DeviceFailures, ...] = ()
+    """The failure counts of trusted fingerprints; ``failed_attempts`` to ``locked_until`` above
+    count every other client. Only trusted fingerprints have one, so there are at most
+    ``TRUSTED_KEPT``."""
     last_locked_at: datetime | None = None
     last_login_at: datetime | None = None
     password_changed_at: datetime | None = None
@@ -99,72 +156,103 @@ class Login:
 
     def trusting(self, device: Device) -> "Login":
         """The device's fingerprint and region trusted as the newest; past ``TRUSTED_KEPT``, the
-        oldest are forgotten."""
+        oldest are forgotten, and with them their failure counts."""
+        digests = _newest_last(self.trusted_fingerprint_digests, device.fingerprint_digest)
         return replace(
             self,
-            trusted_fingerprint_digests=_newest_last(
-                self.trusted_fingerprint_digests, device.fingerprint_digest
-            ),
+            trusted_fingerprint_digests=digests,
             trusted_regions=_newest_last(self.trusted_regions, device.region),
+            device_failures=tuple(d for d in self.device_failures if d.fingerprint_digest in digests),
         )
 
     def after_second_factor(self, device: Device, now: datetime) -> "Login":
         """A completed two-factor sign-in: the device trusted, the time stamped."""
         return replace(self.trusting(device), last_2fa_at=now, last_login_at=now)._touched(now)
 
+    # -- lockout: one count for untrusted clients, one per trusted fingerprint ---------------------
+    @property
+    def untrusted_failures(self) -> FailureCount:
+        return FailureCount(self.failed_attempts, self.first_failed_at, self.locks, self.locked_until)
+
+    def failures_of(self, device: Device) -> FailureCount:
+        """The count a password check from ``device`` is held to: its own if the login trusts its
+        fingerprint, else the one all untrusted clients share."""
+        if not self.knows_fingerprint(device):
+            return self.untrusted_failures
+        for kept in self.device_failures:
+            if kept.fingerprint_digest == device.fingerprint_digest:
+                return kept.count
+        return FailureCount()
+
+    def is_locked_for(self, device: Device, now: datetime) -> bool:
+        """Whether a password check from ``device`` is refused unseen: an operator's lock stops
+        every device, a cooldown only the clients its count is kept for."""
+        return self.locked_by_operator or self.failures_of(device).is_locked(now)
+
     def is_locked(self, now: datetime) -> bool:
-        return self.locked_by_operator or (self.locked_until is not None and now < self.locked_until)
+        """Locked for a client the login does not trust (what a new device meets)."""
+        return self.is_locked_for(UNKNOWN_DEVICE, now)
 
     def failures_counted(self, now: datetime) -> int:
-        """Consecutive failures that still count: a lock that has run out starts a fresh count."""
-        if self.locked_until is not None and now >= self.locked_until:
-            return 0
-        return self.failed_attempts
+        """Consecutive failures of untrusted clients that still count."""
+        return self.untrusted_failures.counted(now)
 
-    def after_failure(self, now: datetime, policy: SignInPolicy) -> "Login":
-        """One more failed sign-in; the limit locks the login for a cooldown that doubles on repeat."""
-        failures = self.failures_counted(now) + 1
-        changed = replace(
-            self,
-            failed_attempts=failures,
-            first_failed_at=self.first_failed_at if failures > 1 else now,
-            locked_until=None
-            if self.locked_until is not None and now >= self.locked_until
-            else self.locked_until,
-        )
-        if failures >= policy.max_failed_attempts:
-            changed = replace(
-                changed,
-                locks=self.locks + 1,
-                locked_until=now + timedelta(minutes=policy.lockout_for(self.locks)),
-                last_locked_at=now,
-            )
+    def locked_trusted_devices(self, now: datetime) -> int:
+        return sum(1 for kept in self.device_failures if kept.count.is_locked(now))
+
+    def after_failure(self, device: Device, now: datetime, policy: SignInPolicy) -> "Login":
+        """One more failed password check from ``device``, counted against its count alone."""
+        before = self.failures_of(device)
+        after = before.after_failure(now, policy)
+        changed = self._with_failures(device, after)
+        if after.locks > before.locks:
+            changed = replace(changed, last_locked_at=now)
         return changed._touched(now)
 
-    def after_sign_in(self, now: datetime, password_hash: str | None, *, complete: bool = True) -> "Login":
-        """A right password: failures forgotten, the hash upgraded when ``password_hash`` is given.
-        The sign-in counts as a login unless it must wait for its second factor (``complete``)."""
+    def after_sign_in(
+        self, device: Device, now: datetime, password_hash: str | None, *, complete: bool = True
+    ) -> "Login":
+        """A right password from ``device``: its count cleared (not the others: a customer's
+        success does not hand an attacker fresh guesses), the hash upgraded when ``password_hash``
+        is given. The sign-in counts as a login unless it must wait for its second factor
+        (``complete``)."""
         return replace(
-            self,
-            failed_attempts=0,
-            first_failed_at=None,
-            locks=0,
-            locked_until=None,
+            self._with_failures(device, FailureCount()),
             last_login_at=now if complete else self.last_login_at,
             password_hash=password_hash or self.password_hash,
             password_is_external=self.password_is_external and password_hash is None,
         )._touched(now)
 
+    def _with_failures(self, device: Device, count: FailureCount) -> "Login":
+        if not self.knows_fingerprint(device):
+            return self._with_untrusted(count)
+        digest = device.fingerprint_digest or ""
+        others = tuple(d for d in self.device_failures if d.fingerprint_digest != digest)
+        kept = others if count.is_clear() else (*others, DeviceFailures(digest, count))
+        return replace(self, device_failures=kept)
+
+    def _with_untrusted(self, count: FailureCount) -> "Login":
+        return replace(
+            self,
+            failed_attempts=count.failed_attempts,
+            first_failed_at=count.first_failed_at,
+            locks=count.locks,
+            locked_until=count.locked_until,
+        )
+
     def with_password(self, password_hash: str, now: datetime, *, unlock: bool) -> "Login":
         """A changed password: every session revoked; the lock lifted if asked."""
         changed = replace(
-            self,
+            self._with_untrusted(self.untrusted_failures.forgiven()),
             password_hash=password_hash,
             password_is_external=False,
             password_changed_at=now,
             password_change_required=False,
-            failed_attempts=0,
-            first_failed_at=None,
+            device_failures=tuple(
+                replace(d, count=d.count.forgiven())
+                for d in self.device_failures
+                if not d.count.forgiven().is_clear()
+            ),
             generation=self.generation + 1,
         )
         return (changed._unlocked() if unlock else changed)._touched(now)
@@ -176,10 +264,10 @@ class Login:
         return replace(changed, password_is_external=True)
 
     def recovered(self, password_hash: str, now: datetime) -> "Login":
-        """A password set with a recovery code: every session revoked, failures and a cooldown
-        forgotten; an operator's lock stays."""
+        """A password set with a recovery code: every session revoked, the failures and cooldowns
+        of every device forgotten; an operator's lock stays."""
         changed = self.with_password(password_hash, now, unlock=False)
-        return replace(changed, locked_until=None, locks=0)
+        return replace(changed._with_untrusted(FailureCount()), device_failures=())
 
     def change_required(self, now: datetime, *, required: bool) -> "Login":
         """The storefront's app requires (or no longer requires) a password change."""
@@ -198,14 +286,7 @@ class Login:
         return replace(self, generation=self.generation + 1)._touched(now)
 
     def _unlocked(self) -> "Login":
-        return replace(
-            self,
-            locked_by_operator=False,
-            locked_until=None,
-            locks=0,
-            failed_attempts=0,
-            first_failed_at=None,
-        )
+        return replace(self._with_untrusted(FailureCount()), locked_by_operator=False, device_failures=())
 
     def _touched(self, now: datetime) -> "Login":
         return replace(self, version=self.version + 1, updated_at=now)

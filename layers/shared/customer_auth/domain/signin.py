@@ -93,12 +93,15 @@ class SignInService:
                 raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
             matched = check.matches(login)
             now = self._clock()
-            if login.is_locked(now):
+            # A trusted fingerprint is held to its own count, every other client to one they share,
+            # so an attacker locking out unknown devices leaves the customer's own devices working.
+            device = Device.of(login.user_id, info.fingerprint, info.region)
+            if login.is_locked_for(device, now):
                 # Failures during a lock are not counted, so an attacker cannot lengthen it.
                 raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
             if not matched:
                 try:
-                    self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
+                    self._store.replace_login(login, login.after_failure(device, now, tenant.sign_in_policy))
                 except ConcurrentUpdate:
                     continue
                 raise refused()
@@ -106,9 +109,12 @@ class SignInService:
                 # Only the password's holder learns of the flag; nothing is issued or counted.
                 raise PasswordChangeRequired("The password must be changed before signing in.")
 
-            device = Device.of(login.user_id, info.fingerprint, info.region)
             waits = _asks_second_factor(tenant.two_factor_policy, login, device)
-            after = login.after_sign_in(now, check.upgraded_hash(login), complete=not waits)
+            after = login.after_sign_in(device, now, check.upgraded_hash(login), complete=not waits)
+            if not waits:
+                # A device that proved the password and passed what the policy asks is trusted, so it
+                # gets its own lockout count from now on (a waiting one is trusted by its code).
+                after = after.trusting(device)
             change = account_in_step(stored, after, now)
             account = change.after if change else stored.account
             grant = SessionGrant(

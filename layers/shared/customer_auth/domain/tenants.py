@@ -63,6 +63,10 @@ def _granted(requested: int | None, default: int, tenant_max: int, platform_max:
     return requested
 
 
+TRUSTED_KEPT = 10
+"""Trusted fingerprints (and, separately, regions) a login remembers; the oldest is dropped."""
+
+
 @dataclass(frozen=True, slots=True)
 class SignInPolicy:
     """How a tenant's shoppers sign in: lockout, refresh reuse grace, Kibo's legacy password rule."""
@@ -70,8 +74,10 @@ class SignInPolicy:
     max_failed_attempts: int = 5
     lockout_minutes: int = 15
     """The first lock's cooldown; each further lock before a successful sign-in doubles it."""
-    max_lockout_minutes: int = 24 * 60
-    """Doubling stops here, so an attacker can never keep a customer out for ever."""
+    max_lockout_minutes: int = 15
+    """Doubling stops here, so an attacker can never keep a customer out for ever. By default a
+    cooldown never exceeds the first one's 15 minutes, as Keycloak (maxWait) and Cognito cap their
+    temporary lockouts at minutes; a tenant may allow up to a week."""
     refresh_grace_seconds: int = 10
     """How long a rotated refresh token's immediate parent gets back the same child (0: strict)."""
     require_letter_and_digit: bool = False
@@ -85,16 +91,20 @@ class SignInPolicy:
             raise InvalidParameter("maxFailedAttempts must be 1..100.", field="maxFailedAttempts")
         if not 0 < self.lockout_minutes <= self.max_lockout_minutes <= 7 * 24 * 60:
             raise InvalidParameter(
-                "The lockout needs 0 < lockoutMinutes <= maxLockoutMinutes <= 10080.", field="lockoutMinutes"
+                "The lockout needs 0 < lockoutMinutes <= maxLockoutMinutes <= 10080 "
+                "(maxLockoutMinutes defaults to 15).",
+                field="lockoutMinutes",
             )
         if not 0 <= self.refresh_grace_seconds <= 60:
             raise InvalidParameter("refreshGraceSeconds must be 0..60.", field="refreshGraceSeconds")
 
     def login_write_rounds(self) -> int:
         """How many fresh reads a write to a login may need. Concurrent failed sign-ins can each
-        win a round, but this many of them lock the login, after which they stop writing; three
-        more rounds cover everyone else."""
-        return self.max_failed_attempts + 3
+        win a round, but this many of them lock their failure count, after which they stop
+        writing; a login has one count for untrusted clients and one per trusted fingerprint (at
+        most ``TRUSTED_KEPT``); three more rounds cover everyone else. A round is one read: the
+        password is verified once per stored hash."""
+        return self.max_failed_attempts * (1 + TRUSTED_KEPT) + 3
 
     def lockout_for(self, previous_locks: int) -> int:
         """Minutes of the next lock after ``previous_locks`` locks without a successful sign-in."""

@@ -143,6 +143,9 @@ class LoginState(WireModel):
     last_login_on: Timestamp | None = None
     created_on: Timestamp | None = None
     updated_on: Timestamp | None = None
+    locked_trusted_device_count: int = 0
+    """Ours: trusted fingerprints locked by their own failures. ``isLocked`` and the counts above
+    are what a device the login does not trust meets; a trusted device keeps its own count."""
 
 
 class CustomerAuthTicket(WireModel):

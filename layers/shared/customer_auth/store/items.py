@@ -32,6 +32,8 @@ from ..domain.records import (
     AwaitedSecondFactor,
     CodeChallenge,
     Device,
+    DeviceFailures,
+    FailureCount,
     Login,
     RefreshToken,
     Session,
@@ -311,6 +313,7 @@ def login_item(login: Login) -> Item:
         locks=login.locks,
         lockedUntil=iso(login.locked_until),
         lockedByOperator=login.locked_by_operator,
+        deviceFailures=[_device_failures_item(d) for d in login.device_failures] or None,
         lastLockedAt=iso(login.last_locked_at),
         lastLoginAt=iso(login.last_login_at),
         passwordChangedAt=iso(login.password_changed_at),
@@ -340,12 +343,37 @@ def login_from(item: Item) -> Login:
         locks=int(data["locks"]),
         locked_until=_moment(data.get("lockedUntil")),
         locked_by_operator=bool(data["lockedByOperator"]),
+        device_failures=tuple(_device_failures_from(d) for d in data.get("deviceFailures", ())),
         last_locked_at=_moment(data.get("lastLockedAt")),
         last_login_at=_moment(data.get("lastLoginAt")),
         password_changed_at=_moment(data.get("passwordChangedAt")),
         updated_at=_moment(data.get("updatedAt")),
         last_2fa_at=_moment(data.get("last2FaAt")),
         password_change_required=bool(data.get("passwordChangeRequired", False)),
+    )
+
+
+def _device_failures_item(kept: DeviceFailures) -> dict[str, Any]:
+    count = kept.count
+    encoded = {
+        "fingerprintDigest": kept.fingerprint_digest,
+        "failedAttempts": count.failed_attempts,
+        "firstFailedAt": iso(count.first_failed_at),
+        "locks": count.locks,
+        "lockedUntil": iso(count.locked_until),
+    }
+    return {name: value for name, value in encoded.items() if value is not None}
+
+
+def _device_failures_from(data: dict[str, Any]) -> DeviceFailures:
+    return DeviceFailures(
+        data["fingerprintDigest"],
+        FailureCount(
+            failed_attempts=int(data["failedAttempts"]),
+            first_failed_at=_moment(data.get("firstFailedAt")),
+            locks=int(data["locks"]),
+            locked_until=_moment(data.get("lockedUntil")),
+        ),
     )
 
 
