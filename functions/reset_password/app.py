@@ -1,6 +1,6 @@
 """POST /api/commerce/customer/accounts/Reset-Password: send a login's confirmation code.
 
-Always 200 with an empty body: whether a login matched is never told (CONTRACT.md §9).
+Always 200 with an empty body: whether a login matched is never told (docs/contract.md §9).
 """
 
 from typing import Annotated

@@ -1,4 +1,4 @@
-"""Add-Account-And-Login (CONTRACT.md §3, §4): a new account, its login and a session in one write."""
+"""Add-Account-And-Login (docs/contract.md §3, §4): a new account, its login and a session in one write."""
 
 import re
 from datetime import timedelta

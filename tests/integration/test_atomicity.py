@@ -1,4 +1,4 @@
-"""Create-Login is one atomic write (CONTRACT.md §4): races produce one login, failures nothing."""
+"""Create-Login is one atomic write (docs/contract.md §4): races produce one login, failures nothing."""
 
 from collections import Counter
 from collections.abc import Callable

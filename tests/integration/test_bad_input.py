@@ -1,4 +1,4 @@
-"""Bad input of every kind gets CONTRACT.md §8's status and Kibo's error body, and changes nothing."""
+"""Bad input of every kind gets docs/contract.md §8's status and Kibo's error body, and changes nothing."""
 
 import json
 import secrets

@@ -1,4 +1,5 @@
-"""Change-Password (CONTRACT.md §3, §5, §7): the old password proven, the new one checked, sessions ended."""
+"""Change-Password (docs/contract.md §3, §5, §7): the old password proven, the new one checked,
+sessions ended."""
 
 from datetime import timedelta
 from typing import Any

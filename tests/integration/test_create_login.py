@@ -1,4 +1,4 @@
-"""Create-Login (CONTRACT.md §4) through its Lambda handler: the ticket, the JWT and what is stored."""
+"""Create-Login (docs/contract.md §4) through its Lambda handler: the ticket, the JWT and what is stored."""
 
 import hashlib
 import json

@@ -1,4 +1,4 @@
-"""Lockout (CONTRACT.md §7) through the handlers: consecutive failures lock a login for a cooldown
+"""Lockout (docs/contract.md §7) through the handlers: consecutive failures lock a login for a cooldown
 that doubles on repeat up to a cap, the operator's Set-Login-Locked, and LoginState."""
 
 import threading

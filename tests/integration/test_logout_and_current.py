@@ -1,4 +1,4 @@
-"""The current account (CONTRACT.md §3, §5), log out in both scopes, and Change-Password ending
+"""The current account (docs/contract.md §3, §5), log out in both scopes, and Change-Password ending
 every session: a shopper's tokens die the moment their session does."""
 
 import secrets

@@ -1,6 +1,6 @@
 """What the handlers write to stdout (CloudWatch): JSON lines with the correlation id, never a secret.
 
-CONTRACT.md §3 and §8: never a token, a password or a hash in a log line; never the raw event (its
+docs/contract.md §3 and §8: never a token, a password or a hash in a log line; never the raw event (its
 headers carry the app token and Kibo puts refresh tokens in query strings).
 """
 

@@ -1,4 +1,4 @@
-"""Password administration by the storefront's app (CONTRACT.md §9): requiring a password change,
+"""Password administration by the storefront's app (docs/contract.md §9): requiring a password change,
 and a login's state found by its user name or email."""
 
 from typing import Any

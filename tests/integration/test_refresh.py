@@ -1,4 +1,4 @@
-"""Refresh (CONTRACT.md §5): rotation, the family's fixed end, one answer for every bad token,
+"""Refresh (docs/contract.md §5): rotation, the family's fixed end, one answer for every bad token,
 the grace window, reuse revoking the family, and concurrent refreshes of one token."""
 
 import hashlib

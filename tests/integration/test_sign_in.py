@@ -1,4 +1,4 @@
-"""Sign-in (CONTRACT.md §7) through its Lambda handler: the ticket, one answer for every failure,
+"""Sign-in (docs/contract.md §7) through its Lambda handler: the ticket, one answer for every failure,
 imported and weaker hashes upgraded, nothing written on failure, and no timing oracle."""
 
 import base64

@@ -1,4 +1,4 @@
-"""Tenant data (CONTRACT.md §3): the tenant and its sites, as Kibo's SDK looks them up."""
+"""Tenant data (docs/contract.md §3): the tenant and its sites, as Kibo's SDK looks them up."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Two-factor sign-in (CONTRACT.md §7, issue 4) through the handlers: the tenant's policy, the
+"""Two-factor sign-in (docs/contract.md §7, issue 4) through the handlers: the tenant's policy, the
 waiting session, codes from the mailer's queue, trust of devices and regions."""
 
 import hashlib

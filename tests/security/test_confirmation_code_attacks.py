@@ -1,4 +1,4 @@
-"""Attacks on password-reset confirmation codes (CONTRACT.md §9) through the handlers: altered,
+"""Attacks on password-reset confirmation codes (docs/contract.md §9) through the handlers: altered,
 truncated, extended, re-encoded, stored-digest, other-login and other-tenant codes all get the one
 401 and change nothing but the live code's tries; a positive control proves the code was good."""
 

@@ -1,4 +1,4 @@
-"""Secrets in logs at DEBUG (CONTRACT.md §8: never a token, a password or a code in a log line).
+"""Secrets in logs at DEBUG (docs/contract.md §8: never a token, a password or a code in a log line).
 
 Every endpoint runs in one realistic flow with everything turned up as an operator would turn it
 up in Lambda: ``POWERTOOLS_LOG_LEVEL=DEBUG`` for the service's logger and the function's

@@ -1,4 +1,4 @@
-"""Token attacks through the handlers (CONTRACT.md §2, §5, §8): forged, altered, misused and foreign
+"""Token attacks through the handlers (docs/contract.md §2, §5, §8): forged, altered, misused and foreign
 app and shopper tokens are refused with the exact status and error code, and write nothing.
 
 Each parametrized family starts with a positive control (a copy of a valid token, rebuilt and

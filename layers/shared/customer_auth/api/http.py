@@ -101,7 +101,7 @@ def _refusal(error: Exception, correlation_id: str) -> Response[str]:
     if isinstance(error, Unavailable):
         logger.warning("dependency unavailable", extra={"reason": str(error)})
         return unavailable_response(correlation_id)
-    # CONTRACT.md §8: no stack trace (nor the exception's message, which may quote input) in a
+    # docs/contract.md §8: no stack trace (nor the exception's message, which may quote input) in a
     # log line; the type and the innermost frame are enough to find the bug.
     frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "unknown"

@@ -1,4 +1,4 @@
-"""Change-Passwords (CONTRACT.md §9): many logins' passwords set in one call, each on its own, as a
+"""Change-Passwords (docs/contract.md §9): many logins' passwords set in one call, each on its own, as a
 migration from another platform needs. Each item goes through the same lock, lockout and policy
 rules as Change-Password, and each changed login's sessions end."""
 

@@ -62,7 +62,7 @@ class LoginService:
     def create_login(
         self, caller: Caller, site_id: int | None, account_id: int, info: CustomerLoginInfo
     ) -> CustomerAuthTicket:
-        """Create the account's login and its first session; see CONTRACT.md §4."""
+        """Create the account's login and its first session; see docs/contract.md §4."""
         request = _checked_request(caller, info)
         hashed: _Credential | None = None
         for _ in range(_WRITE_ATTEMPTS):

@@ -1,4 +1,4 @@
-"""Password recovery (CONTRACT.md §9): Reset-Password sends a confirmation code through the
+"""Password recovery (docs/contract.md §9): Reset-Password sends a confirmation code through the
 outbox; Update-Forgotten-Password sets a new password with it.
 
 Nothing a caller sees tells whether a login matched: Reset-Password answers the same, makes the

@@ -1,4 +1,4 @@
-"""Sign-in (CONTRACT.md §7): one answer for every failure, lockout, transparent re-hashing, and
+"""Sign-in (docs/contract.md §7): one answer for every failure, lockout, transparent re-hashing, and
 the second factor the tenant's policy asks for."""
 
 from ..models.auth import CustomerAuthTicket, CustomerUserAuthInfo

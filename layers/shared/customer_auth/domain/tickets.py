@@ -1,6 +1,6 @@
 """A shopper's session after sign-in: refresh with rotation, log out, and the current account.
 
-Refresh follows CONTRACT.md §5: a refresh family is one session item whose head is the only
+Refresh follows docs/contract.md §5: a refresh family is one session item whose head is the only
 token that may rotate. Its immediate parent gets the same child back inside the tenant's grace
 window; any other reuse revokes the family.
 """

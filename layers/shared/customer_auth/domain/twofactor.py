@@ -1,4 +1,4 @@
-"""Two-factor sign-in (CONTRACT.md §7): a one-time code for a session that waits for it.
+"""Two-factor sign-in (docs/contract.md §7): a one-time code for a session that waits for it.
 
 A sign-in the tenant's policy asks a second factor of starts a *waiting* session: one access
 token, good only here. The shopper asks for a code (sent through the outbox to the tenant's
