@@ -32,6 +32,7 @@ DYNAMODB_ACTIONS = {
         "dynamodb:DeleteItem",
     },
     "LogOutFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"},
+    "AnonymousShopperFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
     "CurrentAccountFunction": {"dynamodb:BatchGetItem"},
     "ChangePasswordFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "SetLoginLockedFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},

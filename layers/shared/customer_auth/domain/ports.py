@@ -98,8 +98,16 @@ class SessionStore(Protocol):
     ) -> None:
         """A sign-in's login update and new session (no refresh token while it awaits 2FA)."""
 
-    def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
-        """Move the family's head; ``ConcurrentUpdate`` if it moved or the login's sessions were revoked."""
+    def rotate_session(
+        self, before: Session, after: Session, refresh: RefreshToken, login: Login | None
+    ) -> None:
+        """Move the family's head; ``ConcurrentUpdate`` if it moved or the login's sessions were
+        revoked (an anonymous family, ``login=None``, has no login to check)."""
+
+    def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+
+    def start_anonymous_session(self, session: Session, refresh: RefreshToken) -> None:
+        """An anonymous shopper's new session with its access and refresh tokens, all or nothing."""
 
     def end_session(self, session: Session) -> None: ...
 

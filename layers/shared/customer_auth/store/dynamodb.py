@@ -200,17 +200,23 @@ class DynamoStore:
             transaction.append(self._account_update(account))
         self._concurrent_unless_written(transaction)
 
-    def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
+    def rotate_session(
+        self, before: Session, after: Session, refresh: RefreshToken, login: Login | None
+    ) -> None:
         """Move the family's head from ``before`` to ``after`` in one conditional write: only one of
-        any number of concurrent refreshes with the same token succeeds (``ConcurrentUpdate``)."""
+        any number of concurrent refreshes with the same token succeeds (``ConcurrentUpdate``).
+        A customer's family also needs its login's generation unchanged; an anonymous one
+        (``login=None``) has no login."""
         session_put = self._put(items.session_item(after), "#head = :parent")
         session_put["Put"]["ExpressionAttributeNames"] = {"#head": "headDigest"}
         session_put["Put"]["ExpressionAttributeValues"] = {":parent": {"S": before.head_digest}}
-        self._concurrent_unless_written(
-            [
-                session_put,
-                self._put(items.refresh_item(refresh), _NOT_EXISTS),
-                self._put(items.access_item(after), _NOT_EXISTS),
+        transaction: list[TransactWriteItemTypeDef] = [
+            session_put,
+            self._put(items.refresh_item(refresh), _NOT_EXISTS),
+            self._put(items.access_item(after), _NOT_EXISTS),
+        ]
+        if login is not None:
+            transaction.append(
                 {
                     "ConditionCheck": {
                         "TableName": self._table,
@@ -219,9 +225,13 @@ class DynamoStore:
                         "ExpressionAttributeNames": {"#generation": "generation"},
                         "ExpressionAttributeValues": {":generation": {"N": str(login.generation)}},
                     }
-                },
-            ]
-        )
+                }
+            )
+        self._concurrent_unless_written(transaction)
+
+    def start_anonymous_session(self, session: Session, refresh: RefreshToken) -> None:
+        """An anonymous shopper's session and its two tokens, all or nothing."""
+        self._concurrent_unless_written(self._session_puts(session, refresh))
 
     def replace_challenge(self, before: CodeChallenge, after: CodeChallenge | None) -> None:
         """Write ``after`` (or, with ``None``, delete the item) if the stored code is still at
