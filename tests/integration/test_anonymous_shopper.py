@@ -75,7 +75,9 @@ def test_the_ticket_has_no_account_a_fresh_user_id_and_the_tenants_default_lifet
     ticket = ok(result)
     assert "customerAccount" not in ticket
     assert HEX32.fullmatch(ticket["userId"])
-    assert ticket["accessToken"] and ticket["refreshToken"] and ticket["jwtAccessToken"]
+    assert ticket["accessToken"]
+    assert ticket["refreshToken"]
+    assert ticket["jwtAccessToken"]
     assert ticket["requires2FA"] is False
     assert moment(ticket["accessTokenExpiration"]) == clock.now + timedelta(minutes=30)
     assert moment(ticket["refreshTokenExpiration"]) == clock.now + timedelta(days=1)
@@ -120,7 +122,8 @@ def test_the_session_is_stored_with_a_ttl_under_its_own_key_and_no_token_in_clea
     assert session["pk"]["S"] == f"ANON#{TENANT_ID}#{sid}"
     assert int(session["expiresAt"]["N"]) == int(moment(ticket["refreshTokenExpiration"]).timestamp())
     kinds = sorted(item["kind"]["S"] for item in world.scan() if item["pk"]["S"].split("#")[0] != "TENANT")
-    assert kinds.count("accessToken") == 1 and kinds.count("refreshToken") == 1
+    assert kinds.count("accessToken") == 1
+    assert kinds.count("refreshToken") == 1
     for item in world.scan():
         if item["kind"]["S"] in {"accessToken", "refreshToken"}:
             assert "expiresAt" in item
@@ -175,9 +178,11 @@ def test_reusing_a_spent_refresh_token_revokes_the_anonymous_family(
 
     reused = refresh(world, app, first["refreshToken"])
 
-    assert reused.status == 401 and reused.json["errorCode"] == "INVALID_TOKEN"
+    assert reused.status == 401
+    assert reused.json["errorCode"] == "INVALID_TOKEN"
     newest = refresh(world, app, second["refreshToken"])
-    assert newest.status == 401 and newest.json["errorCode"] == "INVALID_TOKEN"
+    assert newest.status == 401
+    assert newest.json["errorCode"] == "INVALID_TOKEN"
     assert sessions(world) == []
 
 
@@ -187,7 +192,8 @@ def test_an_anonymous_family_ends_at_its_absolute_end(world: World, app: str, cl
 
     result = refresh(world, world.app_token(), ticket["refreshToken"])
 
-    assert result.status == 401 and result.json["errorCode"] == "INVALID_TOKEN"
+    assert result.status == 401
+    assert result.json["errorCode"] == "INVALID_TOKEN"
 
 
 @pytest.mark.parametrize("scope", ["local", "global"])
@@ -208,7 +214,9 @@ def test_the_current_account_refuses_anonymous_tokens_with_401(world: World, app
     registered_shopper(world, app)
     ticket = ok(anonymous(world, app))
 
-    by_claims = world.api.call("GET", CURRENT, token=app, headers={"x-vol-user-claims": ticket["accessToken"]})
+    by_claims = world.api.call(
+        "GET", CURRENT, token=app, headers={"x-vol-user-claims": ticket["accessToken"]}
+    )
     by_jwt = world.api.call("GET", CURRENT, token=ticket["jwtAccessToken"])
 
     for result in (by_claims, by_jwt):
@@ -232,7 +240,8 @@ def test_an_anonymous_token_relabelled_with_a_real_account_is_refused(world: Wor
     )
     assert as_claims.status == 401
     as_refresh = refresh(world, app, relabelled(ticket["refreshToken"]))
-    assert as_refresh.status == 401 and as_refresh.json["errorCode"] == "INVALID_TOKEN"
+    assert as_refresh.status == 401
+    assert as_refresh.json["errorCode"] == "INVALID_TOKEN"
     assert customer["userId"] not in as_claims.text + as_refresh.text
 
 
@@ -242,14 +251,17 @@ def test_a_customers_token_relabelled_as_anonymous_is_refused(world: World, app:
 
     result = refresh(world, app, f"{tenant}.0.{sid}.{secret}")
 
-    assert result.status == 401 and result.json["errorCode"] == "INVALID_TOKEN"
+    assert result.status == 401
+    assert result.json["errorCode"] == "INVALID_TOKEN"
     assert ok(refresh(world, app, customer["refreshToken"]))["customerAccount"]["id"]
 
 
 def test_an_anonymous_access_token_cannot_ask_for_a_two_factor_code(world: World, app: str) -> None:
     ticket = ok(anonymous(world, app))
 
-    result = world.api.call("POST", REQUEST_CODE, token=app, headers={"x-vol-user-claims": ticket["accessToken"]})
+    result = world.api.call(
+        "POST", REQUEST_CODE, token=app, headers={"x-vol-user-claims": ticket["accessToken"]}
+    )
 
     assert result.status == 401, result.text
     assert world.mailer.events() == []
@@ -259,14 +271,16 @@ def test_an_anonymous_access_token_cannot_ask_for_a_two_factor_code(world: World
 def test_it_needs_an_app_token(world: World) -> None:
     result = anonymous(world, None)
 
-    assert result.status == 401 and result.json["errorCode"] == "UNAUTHORIZED"
+    assert result.status == 401
+    assert result.json["errorCode"] == "UNAUTHORIZED"
     assert sessions(world) == []
 
 
 def test_it_needs_the_ticket_behavior(world: World) -> None:
     result = anonymous(world, world.app_token("reader"))
 
-    assert result.status == 403 and result.json["errorCode"] == "FORBIDDEN"
+    assert result.status == 403
+    assert result.json["errorCode"] == "FORBIDDEN"
     assert sessions(world) == []
 
 
@@ -275,10 +289,13 @@ def test_it_needs_the_ticket_behavior(world: World) -> None:
     [{"x-vol-tenant": str(OTHER_TENANT_ID)}, {"x-vol-site": "999"}],
     ids=["another-tenant", "a-site-not-the-tenants"],
 )
-def test_another_tenant_or_a_foreign_site_is_forbidden(world: World, app: str, headers: dict[str, str]) -> None:
+def test_another_tenant_or_a_foreign_site_is_forbidden(
+    world: World, app: str, headers: dict[str, str]
+) -> None:
     result = anonymous(world, app, headers=headers)
 
-    assert result.status == 403 and result.json["errorCode"] == "FORBIDDEN"
+    assert result.status == 403
+    assert result.json["errorCode"] == "FORBIDDEN"
     assert sessions(world) == []
 
 
