@@ -42,6 +42,21 @@ class AccountStore(Protocol):
         """
 
 
+class AccountAdminStore(Protocol):
+    def load_login(self, tenant_id: int, account_id: int, *, with_tenant: bool = True) -> LoginContext:
+        """The account, its login and (unless the caller has it already) the tenant, in one read."""
+
+    def replace_login(self, before: Login, after: Login, account: AccountChange | None = None) -> None:
+        """Write ``after`` if the login is still at ``before``'s version; else ``ConcurrentUpdate``."""
+
+    def clear_account_partition(self, tenant_id: int, account_id: int) -> None:
+        """Delete the account's sessions and codes (whatever else lives with it stays)."""
+
+    def delete_account(self, account: StoredAccount, login: Login | None) -> None:
+        """Delete the account, its login and the login's identifier reservations in one write, if
+        neither changed since they were read; else ``ConcurrentUpdate``."""
+
+
 class AppStore(Protocol):
     def get_client(self, client_id: str) -> AppClient | None: ...
 

@@ -86,6 +86,9 @@ class Login:
     last_2fa_at: datetime | None = None
     password_change_required: bool = False
     """Set by the storefront's app: sign-in with the right password is refused until a change."""
+    deleted_at: datetime | None = None
+    """Set by the first step of a Delete account: from then on nothing can use the login, and no
+    lock change or password change brings it back."""
 
     def knows_fingerprint(self, device: Device) -> bool:
         return (
@@ -112,7 +115,11 @@ class Login:
         return replace(self.trusting(device), last_2fa_at=now, last_login_at=now)._touched(now)
 
     def is_locked(self, now: datetime) -> bool:
-        return self.locked_by_operator or (self.locked_until is not None and now < self.locked_until)
+        return (
+            self.deleted_at is not None
+            or self.locked_by_operator
+            or (self.locked_until is not None and now < self.locked_until)
+        )
 
     def failures_counted(self, now: datetime) -> int:
         """Consecutive failures that still count: a lock that has run out starts a fresh count."""
@@ -195,6 +202,10 @@ class Login:
     def revoked(self, now: datetime) -> "Login":
         """Every session of the login ended (global log out)."""
         return replace(self, generation=self.generation + 1)._touched(now)
+
+    def deleting(self, now: datetime) -> "Login":
+        """The first step of a delete: every session ended and the login unusable, in one write."""
+        return replace(self, generation=self.generation + 1, deleted_at=now)._touched(now)
 
     def _unlocked(self) -> "Login":
         return replace(

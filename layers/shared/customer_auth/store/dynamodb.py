@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 _NOT_EXISTS = "attribute_not_exists(pk)"
 _BATCH_ATTEMPTS = 5
+_BATCH_WRITE_SIZE = 25
 
 
 class DynamoStore:
@@ -319,6 +320,81 @@ class DynamoStore:
             transaction.append(self._account_update(redeemed.account))
         self._concurrent_unless_written(transaction)
 
+    # -- account administration ------------------------------------------------------------
+    def clear_account_partition(self, tenant_id: int, account_id: int) -> None:
+        """Delete the account's sessions and codes: every item of its partition but the account
+        and the login, which ``delete_account`` removes together."""
+        pk = items.account_pk(tenant_id, account_id)
+        keep = {"ACCOUNT", "LOGIN"}
+        doomed: list[items.Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": pk}},
+                "ProjectionExpression": "pk, sk",
+                "ConsistentRead": True,
+            }
+            if start is not None:
+                query["ExclusiveStartKey"] = start
+            with _unavailable_on_failure():
+                page = self._db.query(**query)
+            doomed.extend(k for k in page.get("Items", []) if k["sk"]["S"] not in keep)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        for index in range(0, len(doomed), _BATCH_WRITE_SIZE):
+            self._batch_delete(doomed[index : index + _BATCH_WRITE_SIZE])
+
+    def delete_account(self, account: StoredAccount, login: Login | None) -> None:
+        tenant_id, account_id = account.tenant_id, account.account.id
+        transaction: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": items.account_key(tenant_id, account_id),
+                    **_version_condition(account.version),  # type: ignore[typeddict-item]
+                }
+            },
+        ]
+        if login is None:
+            # No login was read: none may have appeared since (a Create-Login moves the account's
+            # version too, but say it here where it matters).
+            transaction.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": items.login_key(tenant_id, account_id),
+                        "ConditionExpression": _NOT_EXISTS,
+                    }
+                }
+            )
+        else:
+            transaction.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": items.login_key(tenant_id, account_id),
+                        **_version_condition(login.version),  # type: ignore[typeddict-item]
+                    }
+                }
+            )
+            for normalized in login.identifiers():
+                # Only this login's reservation: the condition never frees another account's.
+                transaction.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": items.identifier_key(tenant_id, normalized),
+                            "ConditionExpression": "attribute_not_exists(pk) OR #account = :account",
+                            "ExpressionAttributeNames": {"#account": "accountId"},
+                            "ExpressionAttributeValues": {":account": {"N": str(account_id)}},
+                        }
+                    }
+                )
+        self._concurrent_unless_written(transaction)
+
     # -- applications ----------------------------------------------------------------------
     def get_client(self, client_id: str) -> AppClient | None:
         with _unavailable_on_failure():
@@ -438,6 +514,17 @@ class DynamoStore:
 
     def _put(self, item: items.Item, condition: str) -> "TransactWriteItemTypeDef":
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": condition}}
+
+    def _batch_delete(self, keys: list[items.Item]) -> None:
+        """Delete up to 25 items by key (more round trips only if throttled)."""
+        pending: list[Any] = [{"DeleteRequest": {"Key": k}} for k in keys]
+        for _ in range(_BATCH_ATTEMPTS):
+            with _unavailable_on_failure():
+                response = self._db.batch_write_item(RequestItems={self._table: pending})
+            pending = list((response.get("UnprocessedItems") or {}).get(self._table, []))
+            if not pending:
+                return
+        raise Unavailable("DynamoDB left deletes unprocessed after retries")
 
     def _batch_get(self, keys: list[items.Item]) -> dict[tuple[str, str], items.Item]:
         """Items by (pk, sk), read consistently in one round trip (more only if throttled)."""

@@ -322,6 +322,7 @@ def login_item(login: Login) -> Item:
         updatedAt=iso(login.updated_at),
         last2FaAt=iso(login.last_2fa_at),
         passwordChangeRequired=login.password_change_required or None,
+        deletedAt=iso(login.deleted_at),
     )
 
 
@@ -351,6 +352,7 @@ def login_from(item: Item) -> Login:
         updated_at=_moment(data.get("updatedAt")),
         last_2fa_at=_moment(data.get("last2FaAt")),
         password_change_required=bool(data.get("passwordChangeRequired", False)),
+        deleted_at=_moment(data.get("deletedAt")),
     )
 
 
