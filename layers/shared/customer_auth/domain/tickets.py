@@ -83,9 +83,14 @@ class TicketService:
             access_minutes=tenant.token_policy.access_minutes(None),
             refresh_minutes=tenant.token_policy.refresh_minutes(None),
         )
-        started = self._sessions.start(grant, self._clock())
-        self._store.start_anonymous_session(started.session, started.refresh_record)
-        return started.ticket(None)
+        for _ in range(_ATTEMPTS):
+            started = self._sessions.start(grant, self._clock())
+            try:
+                self._store.start_anonymous_session(started.session, started.refresh_record)
+            except ConcurrentUpdate:
+                continue  # a conflicting write (only transient: every key is new): fresh tokens, again
+            return started.ticket(None)
+        raise Unavailable("the anonymous session could not be written")
 
     def refresh(
         self, caller: Caller, refresh_token: str | None, account_id: int | None
