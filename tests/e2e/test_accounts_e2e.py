@@ -1,7 +1,9 @@
 """Issue 12 end to end through Kibo's SDK against `make run`'s server: the anonymous shopper's
-ticket (verified with the JWKS, ``anon: "1"``, refreshed into an anonymous ticket again)."""
+ticket (verified with the JWKS, ``anon: "1"``, refreshed into an anonymous ticket again), and
+deleteAccount (the account 404, its refresh token 401, a second delete 404, the email free)."""
 
 import re
+import uuid
 from typing import Any
 
 import jwt
@@ -38,3 +40,17 @@ def test_kibo_sdk_gets_an_anonymous_ticket_that_verifies_says_anonymous_and_refr
         assert claims[KIBO_USER_CLAIMS]["b.TenantId"] == str(local_server.tenant_id)
         assert claims[KIBO_USER_CLAIMS]["b.SiteId"] == str(local_server.site_id)
     assert result["currentStatus"] == 401
+
+
+@needs_kibo_sdk
+def test_kibo_sdk_deletes_an_account_whose_tokens_die_and_whose_email_is_free_again(
+    local_server: LocalServer,
+) -> None:
+    email = f"erased-{uuid.uuid4().hex[:10]}@example.com"
+
+    result = run_sdk_script(local_server, "delete_account.js", EMAIL=email)
+
+    assert result["afterDelete"] == {"getAccount": 404, "refresh": 401, "signIn": 401, "secondDelete": 404}
+    reused = result["reused"]
+    assert reused["customerAccount"]["id"] != result["accountId"]
+    assert reused["customerAccount"]["emailAddress"] == email
