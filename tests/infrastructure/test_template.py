@@ -33,6 +33,12 @@ DYNAMODB_ACTIONS = {
     },
     "LogOutFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"},
     "AnonymousShopperFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    "UpdateAccountFunction": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    },
     "DeleteAccountFunction": {
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",

@@ -12,10 +12,11 @@ from customer_auth.api import runtime
 from customer_auth.domain.account_admin import AccountAdminService
 from customer_auth.domain.caller import Caller
 from customer_auth.domain.errors import Unavailable
+from customer_auth.models.auth import CustomerLoginInfo
 from customer_auth.store.dynamodb import DynamoStore
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, HttpResult, World
-from tests.support.races import race
+from tests.support.races import SerializedClient, race
 
 PASSWORD = "correct horse battery staple"
 EMAIL = "Erased.Shopper@Example.com"
@@ -243,10 +244,14 @@ def test_a_crash_after_the_first_step_leaves_nothing_usable_and_a_repeat_finishe
 # -- races ------------------------------------------------------------------------------------------
 def caller(world: World) -> Caller:
     full = world.clients["full"]
-    return Caller(full.client_id, TENANT_ID, None, frozenset({"customer:account:delete"}))
+    return Caller(
+        full.client_id, TENANT_ID, None, frozenset({"customer:account:delete", "customer-auth:login:create"})
+    )
 
 
-def test_of_concurrent_deletes_exactly_one_succeeds_and_the_rest_are_404(world: World, app: str) -> None:
+def test_of_concurrent_deletes_exactly_one_succeeds_and_the_rest_are_404(
+    world: World, app: str, serialized_dynamodb: SerializedClient
+) -> None:
     account_id = register(world, app)["customerAccount"]["id"]
     service = AccountAdminService(runtime.store(), runtime.now_clock())
     who = caller(world)
@@ -266,13 +271,22 @@ def test_of_concurrent_deletes_exactly_one_succeeds_and_the_rest_are_404(world: 
     assert naming(world, EMAIL, USERNAME) == []
 
 
-def test_create_login_racing_a_delete_leaves_no_login_and_the_email_free(world: World, app: str) -> None:
+def test_create_login_racing_a_delete_leaves_no_login_and_the_email_free(
+    world: World, app: str, serialized_dynamodb: SerializedClient
+) -> None:
     account_id = world.add_account(app, emailAddress=EMAIL)["id"]
     service = AccountAdminService(runtime.store(), runtime.now_clock())
     who = caller(world)
 
-    def create() -> int:
-        return world.create_login(account_id, {"emailAddress": EMAIL, "password": PASSWORD}, token=app).status
+    info = CustomerLoginInfo.model_validate({"emailAddress": EMAIL, "password": PASSWORD})
+    logins = runtime.login_service()
+
+    def create() -> str:
+        try:
+            logins.create_login(who, None, account_id, info)
+        except Exception as error:
+            return type(error).__name__
+        return "created"
 
     def remove() -> str:
         try:
@@ -284,7 +298,7 @@ def test_create_login_racing_a_delete_leaves_no_login_and_the_email_free(world: 
     created, deleted = race([create, remove])
 
     assert deleted == "deleted"
-    assert created in {200, 404, 409, 503}
+    assert created in {"created", "NotFound", "Conflict"}
     assert of_account(world, account_id) == []
     assert naming(world, EMAIL) == []
     assert register(world, app)["customerAccount"]["emailAddress"] == EMAIL

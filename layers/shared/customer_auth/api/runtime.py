@@ -81,7 +81,7 @@ def jwt_codec() -> JwtCodec:
 def account_admin_service() -> "AccountAdminService":
     from ..domain.account_admin import AccountAdminService
 
-    return AccountAdminService(store(), now_clock())
+    return AccountAdminService(store(), now_clock(), code_outbox)
 
 
 def account_service() -> AccountService:

@@ -10,6 +10,7 @@ from ..tokens.opaque import SessionLocator
 from .codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from .records import (
     AccountChange,
+    AccountUpdate,
     AppClient,
     AppRefreshToken,
     CodeChallenge,
@@ -51,6 +52,10 @@ class AccountAdminStore(Protocol):
 
     def clear_account_partition(self, tenant_id: int, account_id: int) -> None:
         """Delete the account's sessions and codes (whatever else lives with it stays)."""
+
+    def update_account(self, update: AccountUpdate) -> None:
+        """The account (and login, and identifier moves) written if neither changed since read:
+        ``Conflict`` naming the field when a new identifier is taken, else ``ConcurrentUpdate``."""
 
     def delete_account(self, account: StoredAccount, login: Login | None) -> None:
         """Delete the account, its login and the login's identifier reservations in one write, if

@@ -56,6 +56,16 @@ class AccountChange:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountUpdate:
+    """An account replaced and, when it has a login whose email or username changed, the login
+    with its identifier reservations moved: one atomic write."""
+
+    account: "AccountChange"
+    login_before: "Login | None" = None
+    login_after: "Login | None" = None
+
+
+@dataclass(frozen=True, slots=True)
 class Login:
     """A customer's login: its identifiers, credential and trusted devices."""
 
@@ -202,6 +212,10 @@ class Login:
     def revoked(self, now: datetime) -> "Login":
         """Every session of the login ended (global log out)."""
         return replace(self, generation=self.generation + 1)._touched(now)
+
+    def renamed(self, email: str | None, username: str, now: datetime) -> "Login":
+        """The login's identifiers changed with its account's (Update account)."""
+        return replace(self, email=email, username=username)._touched(now)
 
     def deleting(self, now: datetime) -> "Login":
         """The first step of a delete: every session ended and the login unusable, in one write."""

@@ -10,6 +10,7 @@ from ..domain.codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from ..domain.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
 from ..domain.records import (
     AccountChange,
+    AccountUpdate,
     AppClient,
     AppRefreshToken,
     CodeChallenge,
@@ -346,6 +347,44 @@ class DynamoStore:
                 break
         for index in range(0, len(doomed), _BATCH_WRITE_SIZE):
             self._batch_delete(doomed[index : index + _BATCH_WRITE_SIZE])
+
+    def update_account(self, update: AccountUpdate) -> None:
+        transaction: list[TransactWriteItemTypeDef] = [self._account_update(update.account)]
+        added: list[str] = []
+        before, after = update.login_before, update.login_after
+        if before is not None and after is not None:
+            transaction.append(self._login_replacement(before, after))
+            old, new = before.identifiers(), after.identifiers()
+            for normalized in old.keys() - new.keys():
+                transaction.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": items.identifier_key(before.tenant_id, normalized),
+                            "ConditionExpression": "#account = :account",
+                            "ExpressionAttributeNames": {"#account": "accountId"},
+                            "ExpressionAttributeValues": {":account": {"N": str(before.account_id)}},
+                        }
+                    }
+                )
+            first_added = len(transaction)
+            for normalized, field in new.items():
+                if normalized not in old:
+                    added.append(field)
+                    transaction.append(
+                        self._put(items.identifier_item(after, normalized, field), _NOT_EXISTS)
+                    )
+        else:
+            first_added = len(transaction)
+        reasons = self._transact(transaction)
+        if reasons is None:
+            return
+        for offset, field in enumerate(added, start=first_added):
+            if reasons[offset] == "ConditionalCheckFailed":
+                raise Conflict(f"The {field} is already used by another login.", field=field)
+        if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
+            raise ConcurrentUpdate()
+        raise Unavailable(f"unexpected transaction cancellation: {reasons}")
 
     def delete_account(self, account: StoredAccount, login: Login | None) -> None:
         tenant_id, account_id = account.tenant_id, account.account.id
