@@ -22,17 +22,17 @@ request leaves, up to its random parts (ids, digests, password hashes, sealed to
 account's id; the clock is frozen, so every timestamp matches). ``txn-throttled`` and
 ``failed-entry`` are retried by neither, so even once they must end in 503 with the table as before.
 
-The matrix (``MATRIX_SIZE``): 27 requests making 65 DynamoDB calls and 3 EventBridge calls;
-264 (call, fault) pairs:
+The matrix (``MATRIX_SIZE``): 29 requests making 69 DynamoDB calls and 4 EventBridge calls;
+286 (call, fault) pairs:
 
-    65 DynamoDB calls x 3 (throttled, timeout, 500)                   195
-    13 of them TransactWriteItems x 2 more (conflict, txn-throttled)   26
-    31 of them BatchGetItem x 1 more (unprocessed)                     31
-     3 PutEvents x 4 (throttled, failed-entry, timeout, 500)           12
+    69 DynamoDB calls x 3 (throttled, timeout, 500)                   207
+    15 of them TransactWriteItems x 2 more (conflict, txn-throttled)   30
+    33 of them BatchGetItem x 1 more (unprocessed)                     33
+     4 PutEvents x 4 (throttled, failed-entry, timeout, 500)           16
 
-each persistent and transient: 528 cases. Plus 6 double faults (a 2FA code request or a password
-reset whose event cannot be put, and whose undoing write fails too), one clean request per
-endpoint and a check of these counts: 562 tests.
+each persistent and transient: 572 cases. Plus 9 double faults (a 2FA code request, a password
+reset or an email change whose event cannot be put, and whose undoing write fails too), one clean
+request per endpoint and a check of these counts: 611 tests.
 
 Delete account is two steps on purpose: when a call after its first write fails for good, the
 table is not as before but must be resumable (``Scenario.resumable``): the login marked deleted,
@@ -185,6 +185,11 @@ def _reset(world: World, context: Context, email: str) -> HttpResult:
 def _update_forgotten(world: World, context: Context, code: str) -> HttpResult:
     body = {"userName": EMAIL, "confirmationCode": code, "newPassword": "a recovered passphrase"}
     return world.api.call("POST", f"{ACCOUNTS}/Update-Forgotten-Password", body, token=context["app"])
+
+
+def _update(world: World, context: Context, change: dict[str, Any]) -> HttpResult:
+    body = {"emailAddress": EMAIL, "firstName": "Ada", **change}
+    return world.api.call("PUT", f"{ACCOUNTS}/{context['account_id']}", body, token=context["app"])
 
 
 def _wrong(code: str) -> str:
@@ -404,6 +409,20 @@ SCENARIOS = {
             200,
         ),
         Scenario(
+            "update-account",
+            "base",
+            lambda w, c: _update(w, c, {"firstName": "Augusta"}),
+            (BATCH, TRANSACT),
+            200,
+        ),
+        Scenario(
+            "update-account-email",
+            "base",
+            lambda w, c: _update(w, c, {"emailAddress": NEW_EMAIL}),
+            (BATCH, TRANSACT, EVENTS),
+            200,
+        ),
+        Scenario(
             "delete-account",
             "base",
             lambda w, c: w.api.call("DELETE", f"{ACCOUNTS}/{c['account_id']}", token=c["app"]),
@@ -476,25 +495,37 @@ MATRIX = _matrix()
 MATRIX_SIZE = len(MATRIX)
 """Every (endpoint, call, fault, persistent or transient): 316."""
 
-UNDO_CASES = [
-    # The code request's event cannot be put (4 attempts), so the service deletes the code it
-    # wrote, at call 3; that delete fails too. The code stays issued but was never sent: the
-    # table is as a successful request leaves it (the shopper may ask again in 30 s).
-    Case(
-        "2fa-request",
-        (Fault(2, SERVER_ERROR, persistent=True), Fault(3, kind, persistent=True)),
-        f"2fa-request-2-PutEvents-500-persistent-then-3-DeleteItem-{kind}-persistent",
-    )
-    for kind in SINGLE_ITEM_FAULTS
-] + [
-    # Likewise a password reset's confirmation code (call 3 the event, call 4 the undoing delete).
-    Case(
-        "reset-password",
-        (Fault(3, SERVER_ERROR, persistent=True), Fault(4, kind, persistent=True)),
-        f"reset-password-3-PutEvents-500-persistent-then-4-DeleteItem-{kind}-persistent",
-    )
-    for kind in SINGLE_ITEM_FAULTS
-]
+UNDO_CASES = (
+    [
+        # The code request's event cannot be put (4 attempts), so the service deletes the code it
+        # wrote, at call 3; that delete fails too. The code stays issued but was never sent: the
+        # table is as a successful request leaves it (the shopper may ask again in 30 s).
+        Case(
+            "2fa-request",
+            (Fault(2, SERVER_ERROR, persistent=True), Fault(3, kind, persistent=True)),
+            f"2fa-request-2-PutEvents-500-persistent-then-3-DeleteItem-{kind}-persistent",
+        )
+        for kind in SINGLE_ITEM_FAULTS
+    ]
+    + [
+        # Likewise a password reset's confirmation code (call 3 the event, call 4 the undoing delete).
+        Case(
+            "reset-password",
+            (Fault(3, SERVER_ERROR, persistent=True), Fault(4, kind, persistent=True)),
+            f"reset-password-3-PutEvents-500-persistent-then-4-DeleteItem-{kind}-persistent",
+        )
+        for kind in SINGLE_ITEM_FAULTS
+    ]
+    + [
+        # An email change whose event cannot be put is undone (call 3, a transaction); that fails too.
+        Case(
+            "update-account-email",
+            (Fault(2, SERVER_ERROR, persistent=True), Fault(3, kind, persistent=True)),
+            f"update-account-email-2-PutEvents-500-persistent-then-3-TransactWriteItems-{kind}-persistent",
+        )
+        for kind in SINGLE_ITEM_FAULTS
+    ]
+)
 
 
 # -- comparing tables -------------------------------------------------------------------------------
@@ -593,7 +624,7 @@ def assert_unavailable(result: HttpResult) -> None:
 
 
 def test_the_matrix_is_the_size_documented() -> None:
-    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (27, 528, 6)
+    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (29, 572, 9)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS.values()), ids=lambda s: s.name)

@@ -17,7 +17,6 @@ nobody can use, and the next DELETE, finding it marked, finishes the job.
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import replace
 from datetime import datetime
 
 from ..models.account import CustomerAccount
@@ -27,7 +26,7 @@ from .clock import Clock
 from .errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
 from .identity import checked_email, checked_username
 from .ports import AccountAdminStore, EventOutbox, OutboxEvent
-from .records import AccountChange, AccountUpdate, Login, StoredAccount, normalize_identifier
+from .records import AccountChange, AccountUpdate, Login, normalize_identifier
 
 EMAIL_CHANGED_EVENT = "AccountEmailChanged"
 
@@ -98,7 +97,7 @@ class AccountAdminService:
                 field = "userName" if taken.field == "username" else taken.field
                 raise Conflict(f"The {field} is already used by another login.", field=field) from None
             if login is not None and renamed is not None and _email_moved(login, renamed):
-                self._announce(caller, site_id, login, renamed, now, update, stored)
+                self._announce(caller, site_id, login, renamed, now, update)
             return after
         raise Unavailable("the account kept changing during its update")
 
@@ -110,7 +109,6 @@ class AccountAdminService:
         renamed: Login,
         now: datetime,
         update: AccountUpdate,
-        stored: StoredAccount,
     ) -> None:
         """The ``AccountEmailChanged`` event (no secrets); if it cannot be put, the update undone."""
         if self._outbox is None:
@@ -133,12 +131,8 @@ class AccountAdminService:
             self._outbox().publish(event)
         except Unavailable:
             # Undone, so the old address is never left untold of a change that stands.
-            written = StoredAccount(stored.tenant_id, update.account.after, stored.version + 1)
-            restored = replace(login, version=renamed.version + 1, updated_at=now)
             with suppress(ConcurrentUpdate, Conflict, Unavailable):
-                self._store.update_account(
-                    AccountUpdate(AccountChange(written, stored.account), renamed, restored)
-                )
+                self._store.undo_account_update(update)
             raise
 
     def delete(self, caller: Caller, account_id: int) -> None:

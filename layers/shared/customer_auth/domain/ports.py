@@ -57,6 +57,9 @@ class AccountAdminStore(Protocol):
         """The account (and login, and identifier moves) written if neither changed since read:
         ``Conflict`` naming the field when a new identifier is taken, else ``ConcurrentUpdate``."""
 
+    def undo_account_update(self, update: AccountUpdate) -> None:
+        """Put back exactly what ``update`` replaced, if nothing changed since it was written."""
+
     def delete_account(self, account: StoredAccount, login: Login | None) -> None:
         """Delete the account, its login and the login's identifier reservations in one write, if
         neither changed since they were read; else ``ConcurrentUpdate``."""

@@ -349,11 +349,28 @@ class DynamoStore:
             self._batch_delete(doomed[index : index + _BATCH_WRITE_SIZE])
 
     def update_account(self, update: AccountUpdate) -> None:
-        transaction: list[TransactWriteItemTypeDef] = [self._account_update(update.account)]
-        added: list[str] = []
+        self._write_account_update(update, undo=False)
+
+    def undo_account_update(self, update: AccountUpdate) -> None:
+        """Put back exactly what ``update`` replaced (versions included), if nothing changed since."""
+        self._write_account_update(update, undo=True)
+
+    def _write_account_update(self, update: AccountUpdate, *, undo: bool) -> None:
+        change = update.account
         before, after = update.login_before, update.login_after
+        if undo:
+            stored = change.before
+            restored = items.account_item(stored.tenant_id, stored.account, stored.version)
+            transaction: list[TransactWriteItemTypeDef] = [self._versioned_put(restored, stored.version + 1)]
+            if before is not None and after is not None:
+                transaction.append(self._versioned_put(items.login_item(before), after.version))
+                before, after = after, before  # the identifiers move back
+        else:
+            transaction = [self._account_update(change)]
+            if before is not None and after is not None:
+                transaction.append(self._login_replacement(before, after))
+        added: list[str] = []
         if before is not None and after is not None:
-            transaction.append(self._login_replacement(before, after))
             old, new = before.identifiers(), after.identifiers()
             for normalized in old.keys() - new.keys():
                 transaction.append(
