@@ -1,6 +1,7 @@
 """Issue 12 end to end through Kibo's SDK against `make run`'s server: the anonymous shopper's
 ticket (verified with the JWKS, ``anon: "1"``, refreshed into an anonymous ticket again), and
-deleteAccount (the account 404, its refresh token 401, a second delete 404, the email free)."""
+deleteAccount (the account 404, its refresh token 401, a second delete 404, the email free), and
+updateAccount (sign-in follows a moved email; moving onto a taken one is 409)."""
 
 import re
 import uuid
@@ -54,3 +55,19 @@ def test_kibo_sdk_deletes_an_account_whose_tokens_die_and_whose_email_is_free_ag
     reused = result["reused"]
     assert reused["customerAccount"]["id"] != result["accountId"]
     assert reused["customerAccount"]["emailAddress"] == email
+
+
+@needs_kibo_sdk
+def test_kibo_sdk_moves_an_email_sign_in_follows_it_and_a_taken_email_is_409(
+    local_server: LocalServer,
+) -> None:
+    tag = uuid.uuid4().hex[:10]
+    email, new_email, taken = (f"{name}-{tag}@example.com" for name in ("ada", "augusta", "taken"))
+
+    result = run_sdk_script(local_server, "update_account.js", EMAIL=email, NEW_EMAIL=new_email, TAKEN=taken)
+
+    assert result["updated"]["emailAddress"] == new_email
+    assert result["updated"]["firstName"] == "Augusta"
+    assert result["signIns"] == {"newEmail": 200, "oldEmail": 401}
+    assert result["ontoTaken"] == 409
+    assert result["after"]["emailAddress"] == new_email

@@ -330,3 +330,20 @@ def test_an_update_racing_a_delete_leaves_the_account_gone(
     ] == []
     assert_error(sign_in(world, app, NEW_EMAIL), 401, "INVALID_CREDENTIALS")
     assert_error(sign_in(world, app, EMAIL), 401, "INVALID_CREDENTIALS")
+
+
+def test_a_user_name_that_was_the_email_follows_it_unless_the_client_changes_it(
+    world: World, app: str
+) -> None:
+    account = register(world, app)["customerAccount"]  # no username: it defaulted to the email
+    assert account["userName"] == EMAIL
+
+    updated = ok(update(world, app, account["id"], {**account, "emailAddress": NEW_EMAIL}))
+
+    assert updated["userName"] == NEW_EMAIL
+    assert_error(sign_in(world, app, EMAIL), 401, "INVALID_CREDENTIALS")
+    assert ok(sign_in(world, app, NEW_EMAIL))["customerAccount"]["id"] == account["id"]
+    reservations = {i["pk"]["S"] for i in world.scan() if i["kind"]["S"] == "loginIdentifier"}
+    assert reservations == {f"LOGINID#{TENANT_ID}#{NEW_EMAIL}"}
+    chosen = ok(update(world, app, account["id"], {**updated, "emailAddress": EMAIL, "userName": "ada"}))
+    assert (chosen["emailAddress"], chosen["userName"]) == (EMAIL, "ada")

@@ -42,13 +42,18 @@ def updated_account(
     caller: Caller, stored: CustomerAccount, requested: CustomerAccount, has_login: bool, now: datetime
 ) -> CustomerAccount:
     """The client's document with the server's fields kept: ids, login flags, audit, summary. The
-    user name belongs to the login (absent: kept); an email left out of a login's account is kept."""
+    user name belongs to the login (absent: kept); an email left out of a login's account is kept.
+    A user name that was the email (Create-Login's default) follows a changed email unless the
+    client changes the user name too, so the old address signs nobody in."""
     email = requested.email_address
     user_name = stored.user_name
     if has_login:
         email = checked_email(email) if email is not None else stored.email_address
-        if requested.user_name is not None:
-            user_name = checked_username(requested.user_name)
+        asked = checked_username(requested.user_name) if requested.user_name is not None else None
+        if asked is not None and not _same(asked, stored.user_name):
+            user_name = asked
+        elif _same(stored.user_name, stored.email_address) and not _same(email, stored.email_address):
+            user_name = email
     audit = stored.audit_info.model_copy(update={"update_date": now, "update_by": caller.client_id})
     return requested.model_copy(
         update={
@@ -167,6 +172,13 @@ def _renamed(login: Login | None, account: CustomerAccount, now: datetime) -> Lo
     if email == login.email and username == login.username:
         return None
     return login.renamed(email, username, now)
+
+
+def _same(one: str | None, other: str | None) -> bool:
+    """Whether two identifiers are the same login name (both absent counts as the same)."""
+    if one is None or other is None:
+        return one is other
+    return normalize_identifier(one) == normalize_identifier(other)
 
 
 def _email_moved(before: Login, after: Login) -> bool:
