@@ -151,6 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     seed_command = commands.add_parser("seed", help="provision a seed file (tenant and clients)")
     seed_command.add_argument("file", type=Path)
 
+    identifiers = commands.add_parser("identifiers", help="login identifiers").add_subparsers(
+        dest="action", required=True
+    )
+    renormalize = identifiers.add_parser(
+        "renormalize",
+        help="re-key the email/username reservations of logins stored before NFKC normalization "
+        "(scans the table; safe to repeat); exit status 3 when look-alike pairs need a decision",
+    )
+    renormalize.add_argument("--tenant-id", type=int)
+
     args = parser.parse_args(argv)
     store = store_for(args.table)
     try:
@@ -223,6 +233,17 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             print("The secret is shown only now; the service stores only its digest.", file=sys.stderr)
+        elif args.command == "identifiers":
+            report = store.renormalize_identifiers(args.tenant_id)
+            print(json.dumps(report, indent=2))
+            if report["conflicts"]:
+                print(
+                    "Each conflict is a login whose identifier now equals another login's, which "
+                    "keeps it: this login signs in only by its other identifier until it is given a "
+                    "new one.",
+                    file=sys.stderr,
+                )
+                return 3
         else:
             print(json.dumps(seed(store, json.loads(args.file.read_text())), indent=2))
     except DomainError as error:

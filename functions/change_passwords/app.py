@@ -29,7 +29,10 @@ def change_passwords(
     body: Annotated[AccountPasswordInfoCollection, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:
     request = current_request(app)
-    results = runtime.bulk_password_service().change_passwords(request.caller, body.items or [])
+    context = app.lambda_context
+    results = runtime.bulk_password_service().change_passwords(
+        request.caller, body.items or [], lambda: context.get_remaining_time_in_millis() / 1000
+    )
     return json_response(results.to_wire(), response_fields)
 
 

@@ -15,6 +15,7 @@ from customer_auth.api.http import (
     json_response,
     lambda_entry,
     make_resolver,
+    site_header_of,
     tenant_header_of,
     user_claims,
 )
@@ -40,7 +41,7 @@ def current_account(response_fields: ResponseFields = None) -> Response[str]:
     access_token = user_claims(headers)
     if access_token:
         request = authorize(headers, None)
-        account = tickets.current_account(request.caller.tenant_id, access_token)
+        account = tickets.current_account(request.caller, access_token)
     else:
         token = bearer_token(headers)
         if token is None:
@@ -48,7 +49,9 @@ def current_account(response_fields: ResponseFields = None) -> Response[str]:
                 "A shopper token is required: its accessToken in x-vol-user-claims, "
                 "or its jwtAccessToken as Authorization: Bearer."
             )
-        account = tickets.current_account_from_jwt(runtime.jwt_codec(), token, tenant_header_of(headers))
+        account = tickets.current_account_from_jwt(
+            runtime.jwt_codec(), token, tenant_header_of(headers), site_header_of(headers)
+        )
     return json_response(account.to_wire(), response_fields)
 
 

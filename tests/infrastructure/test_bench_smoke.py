@@ -21,9 +21,11 @@ ISSUE_ROUND_TRIPS = {
     "RefreshFunction": 2,
     "LogOutFunction": 2,
     "SignInFunction": 3,
-    "AppTokenFunction": 2,
+    "AppTokenFunction": 3,
 }
-"""The issue's round-trip budgets, written out here so that loosening the bench's own copy fails."""
+"""The issue's round-trip budgets, written out here so that loosening the bench's own copy fails.
+The app token's went from 2 to 3 with issue 15: it reads the client's tenant for the sites that
+every route checks ``x-vol-site`` against (a once-an-hour call, against a read on every route)."""
 
 
 @pytest.fixture(scope="module")

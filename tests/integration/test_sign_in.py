@@ -502,17 +502,43 @@ def test_a_wrong_password_writes_only_the_logins_failure_count(
 
 
 # -- timing -----------------------------------------------------------------------------------------
-TIMING_TRIES = 50
+TIMING_ROUNDS = 6
 
 
-def test_unknown_user_and_wrong_password_take_similar_time_with_the_production_hasher(
+def test_known_locked_imported_and_unknown_users_take_the_same_time_padded_to_one_floor(
     world: World, app: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    production = Argon2idHasher("owasp")
+    """Issue 15: every class of account answers a wrong password in the same time, whatever
+    format it was imported in (Django PBKDF2 at 1,000,000 iterations took 250 ms against 35 ms),
+    because every check is padded to one floor. The production floor (350 ms) covers the caps at
+    one vCPU, as a Lambda function of 1,769 MB has; this machine's cores are shared, so the test
+    sets the floor above what the slowest import costs here and now, and checks that the padding
+    leaves no class apart. Interleaved rounds, medians."""
+    imported = {
+        "imported bcrypt (cost 10)": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10)).decode(),
+        "imported argon2id (argon2-cffi defaults)": PasswordHasher().hash(PASSWORD),
+        "imported django (1,000,000 iterations)": django_hash(PASSWORD, iterations=1_000_000),
+    }
+    unpadded = Argon2idHasher("owasp", check_floor_seconds=0)
+    slowest = 0.0
+    for imported_hash in imported.values():
+        started = time.perf_counter()
+        assert not unpadded.verify(WRONG_PASSWORD, imported_hash, external=True)
+        slowest = max(slowest, time.perf_counter() - started)
+    production = Argon2idHasher("owasp", check_floor_seconds=max(0.35, 1.5 * slowest))
     monkeypatch.setattr(runtime, "_password_hasher", lambda: production)
     set_sign_in_policy(max_failed_attempts=100)
-    account_id = registered(world, app)
-    assert stored_hash(world, account_id).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    known = registered(world, app)
+    assert stored_hash(world, known).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    locked = registered(world, app, email="locked@example.com")
+    set_locked(world, app, locked, True)
+    usernames = {"known": EMAIL, "locked": "locked@example.com", "unknown": "nobody@example.com"}
+    accounts = {"known": known}
+    for n, (kind, imported_hash) in enumerate(imported.items()):
+        usernames[kind] = f"imported{n}@example.com"
+        accounts[kind] = registered(
+            world, app, email=usernames[kind], isImport=True, externalPassword=imported_hash
+        )
 
     def timed(username: str) -> float:
         started = time.perf_counter()
@@ -521,21 +547,17 @@ def test_unknown_user_and_wrong_password_take_similar_time_with_the_production_h
         assert_error(result, 401, "INVALID_CREDENTIALS")
         return elapsed
 
-    for _ in range(3):  # warm up both paths (the dummy hash is made on first use)
-        timed("nobody@example.com")
-        timed(EMAIL)
-    set_locked(world, app, account_id, False)  # the warm-up's failures are not part of the run
-    unknown: list[float] = []
-    wrong: list[float] = []
-    for _ in range(TIMING_TRIES):
-        unknown.append(timed("nobody@example.com"))
-        wrong.append(timed(EMAIL))
+    for username in usernames.values():  # warm up every path (the dummy hash is made on first use)
+        timed(username)
+    samples: dict[str, list[float]] = {kind: [] for kind in usernames}
+    for _ in range(TIMING_ROUNDS):
+        for kind, username in usernames.items():
+            samples[kind].append(timed(username))
 
-    unknown_median = statistics.median(unknown) * 1000
-    wrong_median = statistics.median(wrong) * 1000
-    print(f"sign-in timing: unknown median {unknown_median:.1f} ms, wrong median {wrong_median:.1f} ms")
-    ratio = max(unknown_median, wrong_median) / min(unknown_median, wrong_median)
-    assert ratio <= 1.2, f"one failure takes {ratio:.2f} times as long as the other"
-    state = ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=app))
-    assert state["isLocked"] is False
-    assert state["failedLoginAttemptCount"] == TIMING_TRIES
+    medians = {kind: statistics.median(times) * 1000 for kind, times in samples.items()}
+    print(f"sign-in timing, floor {max(0.35, 1.5 * slowest) * 1000:.0f} ms (median ms): ", medians)
+    ratio = max(medians.values()) / min(medians.values())
+    assert ratio <= 1.2, f"the slowest class takes {ratio:.2f} times as long as the fastest: {medians}"
+    for account_id in accounts.values():  # every wrong password counted; none locked a login
+        state = ok(world.api.call("GET", f"{ACCOUNTS}/{account_id}/loginstate", token=app))
+        assert (state["failedLoginAttemptCount"], state["isLocked"]) == (TIMING_ROUNDS + 1, False)

@@ -124,7 +124,7 @@ def _first_request(handler_module: object, spec_file: str) -> dict[str, object]:
 
             return "bench$" + hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest()
 
-        def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+        def verify(self, password: str, stored_hash: str, *, external: bool, padded: bool = True) -> bool:
             return stored_hash == self.hash(password)
 
         def needs_rehash(self, stored_hash: str) -> bool:

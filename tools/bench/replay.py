@@ -128,7 +128,7 @@ class FakeHasher:
         self.operations += 1
         return "bench$" + hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+    def verify(self, password: str, stored_hash: str, *, external: bool, padded: bool = True) -> bool:
         self.operations += 1
         digest = hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest()
         return stored_hash == "bench$" + digest

@@ -7,7 +7,7 @@ import re
 import secrets
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -120,16 +120,25 @@ def authorize(headers: dict[str, str], behavior: Behavior | None) -> RequestCont
     tenant_header = tenant_header_of(headers)
     if tenant_header is not None and tenant_header != caller.tenant_id:
         raise Forbidden("The application token is not valid for this tenant.")
-    site_header = _int_header(headers, "x-vol-site")
-    if site_header is not None and caller.site_id is not None and site_header != caller.site_id:
+    site_header = site_header_of(headers)
+    if site_header is not None and (
+        site_header not in caller.tenant_sites or caller.site_id not in (None, site_header)
+    ):
         raise Forbidden("The application token is not valid for this site.")
     if behavior is not None:
         caller.require(behavior)
-    return RequestContext(caller, site_header if site_header is not None else caller.site_id)
+    # From here on the caller's site is the request's: every service that acts on a session
+    # checks it against the session's own (Caller.acts_on_site_of).
+    site_id = site_header if site_header is not None else caller.site_id
+    return RequestContext(replace(caller, site_id=site_id), site_id)
 
 
 def tenant_header_of(headers: dict[str, str]) -> int | None:
     return _int_header(headers, "x-vol-tenant")
+
+
+def site_header_of(headers: dict[str, str]) -> int | None:
+    return _int_header(headers, "x-vol-site")
 
 
 def _body_problem(event: dict[str, Any], body_kind: BodyKind) -> str | None:
@@ -151,14 +160,51 @@ def _body_problem(event: dict[str, Any], body_kind: BodyKind) -> str | None:
         return None if str(body).strip() in {"true", "false"} else "The request body must be true or false."
     if not str(body).lstrip().startswith("{"):
         return "The request body must be a JSON object."
-    return None
+    return _unparseable(str(body))
+
+
+def _unparseable(body: str) -> str | None:
+    """Why a body that looks like an object cannot be read, or ``None``. Parsed here, before any
+    work, because what the parser raises beyond a syntax error (a RecursionError on deep nesting,
+    the ValueError of Python's 4,300-digit int limit) would otherwise surface as a 500. A body
+    that passes parses the same way when the resolver reads it again."""
+    try:
+        parsed = json.loads(body)
+    except RecursionError:
+        return _TOO_DEEP
+    except ValueError:  # JSONDecodeError, and an integer past the int-string limit
+        return "The request body is not valid JSON."
+    return _TOO_DEEP if _deeper_than(parsed, MAX_BODY_DEPTH) else None
+
+
+MAX_BODY_DEPTH = 32
+"""Kibo's deepest request model nests about 5 levels; a limit of our own, rather than the
+interpreter's recursion limit, decides where a body is refused."""
+_TOO_DEEP = f"The request body is nested more than {MAX_BODY_DEPTH} levels deep."
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
+_ID_HEADER = re.compile(r"[0-9]{1,10}")
+"""ASCII digits only: ``str.isdigit`` also accepts ``²`` and other digits ``int`` refuses."""
 
 
 def _int_header(headers: dict[str, str], name: str) -> int | None:
     value = headers.get(name)
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > 10:
+    if not _ID_HEADER.fullmatch(value):
         raise InvalidParameter(f"{name} must be an integer.", field=name)
     return int(value)
 

@@ -90,6 +90,11 @@ class AppAuthService:
         return client
 
     def _mint(self, client: AppClient) -> tuple[AppTokens, AppRefreshToken]:
+        # The tenant's sites travel in the token, so every route can refuse a site header that
+        # names no site of the tenant without reading the table. A site added to the tenant is
+        # usable with the next app token, as a changed behavior is.
+        tenant = self._store.get_tenant(client.tenant_id)
+        sites = sorted(site.id for site in tenant.sites) if tenant is not None else []
         now = self._clock()
         access_expires = now + timedelta(seconds=self._lifetimes.access_seconds)
         access_token = self._jwt.mint(
@@ -101,6 +106,7 @@ class AppAuthService:
                 "client_id": client.client_id,
                 "tenant_id": client.tenant_id,
                 "site_id": client.site_id,
+                "sites": sites,
                 "behaviors": sorted(client.behaviors),
             },
         )
@@ -119,8 +125,11 @@ def caller_from_app_token(jwt: JwtCodec, token: str, clock: Clock) -> Caller:
         claims = jwt.verify(token, "app", clock())
         behaviors = claims["behaviors"]
         tenant_id, site_id, client_id = claims["tenant_id"], claims.get("site_id"), claims["client_id"]
+        sites = claims["sites"]  # tokens minted before sites were carried are refused: mint anew
         if (
-            not isinstance(behaviors, list)
+            not isinstance(sites, list)
+            or not all(isinstance(s, int) for s in sites)
+            or not isinstance(behaviors, list)
             or not all(isinstance(b, str) for b in behaviors)
             or not isinstance(tenant_id, int)
             or not isinstance(client_id, str)
@@ -129,4 +138,10 @@ def caller_from_app_token(jwt: JwtCodec, token: str, clock: Clock) -> Caller:
             raise InvalidJwt("malformed app claims")
     except (InvalidJwt, KeyError) as error:
         raise Unauthenticated("The application token is missing or not valid.") from error
-    return Caller(client_id=client_id, tenant_id=tenant_id, site_id=site_id, behaviors=frozenset(behaviors))
+    return Caller(
+        client_id=client_id,
+        tenant_id=tenant_id,
+        site_id=site_id,
+        behaviors=frozenset(behaviors),
+        tenant_sites=frozenset(sites),
+    )

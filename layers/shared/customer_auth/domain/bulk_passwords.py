@@ -23,6 +23,12 @@ from .signin import PasswordCheck
 from .tenants import usable_tenant
 
 UNAVAILABLE_ITEM = "The service was briefly unavailable; retry this item."
+NOT_ATTEMPTED_ITEM = "Not attempted: the call ran out of time; retry this item."
+
+ITEM_RESERVE_SECONDS = 3.0
+"""An item is begun only with this much of the call's time left: the slowest one (an imported
+PBKDF2 hash at its cap, our new hash, a retried write) takes about a second at one vCPU, and the
+answer must still leave before Lambda's and API Gateway's limits."""
 
 
 class BulkPasswordService:
@@ -32,13 +38,24 @@ class BulkPasswordService:
         self._clock = clock
 
     def change_passwords(
-        self, caller: Caller, items: list[AccountPasswordInfo]
+        self,
+        caller: Caller,
+        items: list[AccountPasswordInfo],
+        seconds_left: Callable[[], float] | None = None,
     ) -> ChangePasswordResultCollection:
         """One result per item, in order. ``Unavailable`` only when a dependency failure left every
-        item unchanged (then nothing was written); otherwise each failed item says why."""
+        item unchanged (then nothing was written); otherwise each failed item says why. Items not
+        begun before ``seconds_left`` falls under the reserve are answered as not attempted."""
         results: list[ChangePasswordResult] = []
         unavailable = False
         for item in items:
+            if seconds_left is not None and seconds_left() < ITEM_RESERVE_SECONDS:
+                results.append(
+                    ChangePasswordResult(
+                        account_id=item.account_id, succeeded=False, error_message=NOT_ATTEMPTED_ITEM
+                    )
+                )
+                continue
             try:
                 self.change_one(caller, item)
             except DomainError as error:
@@ -74,7 +91,13 @@ class BulkPasswordService:
                     "oldPassword cannot be checked against an imported hash.", field="oldPassword"
                 )
             check_importable_hash(info.external_password)
-        check = PasswordCheck(self._hasher(), info.old_password) if info.old_password is not None else None
+        # Unpadded: the equal-cost floor hides who has a login from shoppers, and this caller may
+        # read every login's state anyway; padded, 100 old passwords would outlast the timeout.
+        check = (
+            PasswordCheck(self._hasher(), info.old_password, padded=False)
+            if info.old_password is not None
+            else None
+        )
         new_hash: str | None = None
         rounds = 0
         while True:
@@ -97,15 +120,18 @@ class BulkPasswordService:
                 )
             now = self._clock()
             locked = login.is_locked(now)
-            if locked and not unlock:
-                # Refused before the old password is looked at: a lock is no oracle for it.
-                raise Forbidden("The login is locked; set unlockAccount to unlock it with this change.")
+            if locked and (check is not None or not unlock):
+                # As Change-Password: during a lock the old password is not looked at, so a lock is
+                # no oracle for it; an administrator unlocks by setting a password without one.
+                raise Forbidden(
+                    "The login is locked; leave out oldPassword and set unlockAccount to unlock it "
+                    "with this change."
+                )
             if check is not None and not check.matches(login):
-                if not locked:
-                    try:
-                        self._store.replace_login(login, login.after_failure(now, policy))
-                    except ConcurrentUpdate:
-                        continue
+                try:
+                    self._store.replace_login(login, login.after_failure(now, policy))
+                except ConcurrentUpdate:
+                    continue
                 raise InvalidCredentials("The old password is not valid.", field="oldPassword")
             external, password = info.external_password, info.new_password
             if external is not None:

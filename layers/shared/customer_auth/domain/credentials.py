@@ -42,18 +42,18 @@ class CredentialService:
                 require_letter_and_digit=tenant.sign_in_policy.require_letter_and_digit,
                 field="newPassword",
             )
-            matched = check.matches(login)
             now = self._clock()
-            locked = login.is_locked(now)
-            if not matched:
-                if not locked:
-                    try:
-                        self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
-                    except ConcurrentUpdate:
-                        continue
+            if login.is_locked(now):
+                # Lockout exists to stop password guessing, so during a lock the old password is
+                # not even checked: right and wrong get this same answer, unlockAccount or not. A
+                # lock ends with its cooldown or with Set-Login-Locked false.
+                raise Forbidden("The login is locked.")
+            if not check.matches(login):
+                try:
+                    self._store.replace_login(login, login.after_failure(now, tenant.sign_in_policy))
+                except ConcurrentUpdate:
+                    continue
                 raise InvalidCredentials("The old password is not valid.", field="oldPassword")
-            if locked and not unlock:
-                raise Forbidden("The login is locked; pass unlockAccount=true to unlock it with this change.")
             new_hash = new_hash or self._hasher().hash(info.new_password)
             after = login.with_password(new_hash, now, unlock=unlock)
             try:

@@ -8,8 +8,9 @@ from .errors import InvalidParameter
 
 
 def checked_email(value: str, field: str = "emailAddress") -> str:
-    """The address as given, trimmed, if its syntax is valid (deliverability is not checked)."""
-    address = value.strip()
+    """The address as given, trimmed and composed (NFC), if its syntax is valid (deliverability is
+    not checked). Uniqueness is decided on ``records.normalize_identifier``'s form."""
+    address = unicodedata.normalize("NFC", value.strip())
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
@@ -18,7 +19,8 @@ def checked_email(value: str, field: str = "emailAddress") -> str:
 
 
 def checked_username(value: str) -> str:
-    username = value.strip()
+    """The username as given, trimmed and composed (NFC), without control or format characters."""
+    username = unicodedata.normalize("NFC", value.strip())
     if not username:
         raise InvalidParameter("username must not be empty.", field="username")
     if any(unicodedata.category(char).startswith("C") for char in username):

@@ -11,20 +11,36 @@ from .records import normalize_identifier
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1_024
 
-_IMPORTABLE_HASHES = (
-    re.compile(r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}"),  # bcrypt
-    re.compile(r"\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"),
-    re.compile(r"pbkdf2_sha256\$\d+\$[A-Za-z0-9./+=_-]+\$[A-Za-z0-9+/=]+"),  # Django
+_BCRYPT = re.compile(r"\$2[aby]\$(?P<cost>\d{2})\$[./A-Za-z0-9]{53}")
+_ARGON2 = re.compile(
+    r"\$argon2(?:id|i|d)\$v=\d+\$m=(?P<m>\d{1,10}),t=(?P<t>\d{1,10}),p=(?P<p>\d{1,10})"
+    r"\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+"
 )
+_DJANGO_PBKDF2 = re.compile(r"pbkdf2_sha256\$(?P<iterations>\d{1,10})\$[A-Za-z0-9./+=_-]+\$[A-Za-z0-9+/=]+")
+
+# The most work an imported hash may ask for. Every password check is padded to one floor
+# (``customer_auth.passwords``: 350 ms at one vCPU), so that known, locked, imported and unknown
+# users answer alike; each cap keeps its format's verification under that floor with room to
+# spare at Lambda's 1,769 MB (one vCPU): about 250 ms for PBKDF2 at 1,000,000 iterations (Django
+# 5.2's default), 240 ms for bcrypt cost 12 and 150 ms for Argon2 at 64 MiB x 4 passes.
+MAX_PBKDF2_ITERATIONS = 1_000_000
+MAX_BCRYPT_COST = 12
+MAX_ARGON2_MEMORY_KIB = 64 * 1024
+MAX_ARGON2_TIME_COST = 10
+MAX_ARGON2_WORK_KIB = 64 * 1024 * 4
+"""Memory x passes: what an Argon2 verification's time grows with (lanes only split the work)."""
+MAX_ARGON2_PARALLELISM = 16
 
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str:
         """Our own hash of a new password (Argon2id at the current parameters)."""
 
-    def verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
+    def verify(self, password: str, stored_hash: str, *, external: bool, padded: bool = True) -> bool:
         """Whether ``password`` matches; ``external`` hashes are imported bcrypt, Argon2 or Django
-        PBKDF2 ones. Never raises for a malformed hash: it simply does not match."""
+        PBKDF2 ones. Never raises for a malformed hash: it simply does not match. ``padded``
+        checks take at least the equal-cost floor; only a caller who may read every login's state
+        anyway (an administrator) gains nothing from it and may skip it."""
 
     def needs_rehash(self, stored_hash: str) -> bool:
         """Whether one of our hashes was made with parameters below the current ones."""
@@ -71,9 +87,34 @@ def _has_letter_and_digit(password: str) -> bool:
 
 
 def check_importable_hash(external_hash: str) -> None:
-    """Raise ``InvalidParameter`` unless the hash is one we can verify at first sign-in."""
-    if not any(pattern.fullmatch(external_hash) for pattern in _IMPORTABLE_HASHES):
-        raise InvalidParameter(
-            "externalPassword must be a bcrypt ($2b$), Argon2 ($argon2id$) or Django pbkdf2_sha256$ hash.",
-            field="externalPassword",
-        )
+    """Raise ``InvalidParameter`` unless the hash is one we can verify at first sign-in, within the
+    work the equal-cost floor covers."""
+    over = importable_hash_over_cap(external_hash)
+    if over is not None:
+        raise InvalidParameter(f"externalPassword {over}.", field="externalPassword")
+
+
+def importable_hash_over_cap(external_hash: str) -> str | None:
+    """Why an imported hash cannot be verified within the caps (a phrase), or ``None``."""
+    if bcrypt_hash := _BCRYPT.fullmatch(external_hash):
+        over = int(bcrypt_hash["cost"]) > MAX_BCRYPT_COST
+        return f"must be a bcrypt hash of cost at most {MAX_BCRYPT_COST}" if over else None
+    if argon2_hash := _ARGON2.fullmatch(external_hash):
+        memory, passes, lanes = int(argon2_hash["m"]), int(argon2_hash["t"]), int(argon2_hash["p"])
+        if (
+            memory > MAX_ARGON2_MEMORY_KIB
+            or passes > MAX_ARGON2_TIME_COST
+            or memory * passes > MAX_ARGON2_WORK_KIB
+            or lanes > MAX_ARGON2_PARALLELISM
+        ):
+            return (
+                f"must be an Argon2 hash of at most {MAX_ARGON2_MEMORY_KIB // 1024} MiB, "
+                f"{MAX_ARGON2_TIME_COST} passes, {MAX_ARGON2_WORK_KIB // 1024} MiB x passes "
+                f"and {MAX_ARGON2_PARALLELISM} lanes"
+            )
+        return None
+    if django_hash := _DJANGO_PBKDF2.fullmatch(external_hash):
+        if not 1 <= int(django_hash["iterations"]) <= MAX_PBKDF2_ITERATIONS:
+            return f"must be a Django pbkdf2_sha256 hash of at most {MAX_PBKDF2_ITERATIONS:,} iterations"
+        return None
+    return "must be a bcrypt ($2b$), Argon2 ($argon2id$) or Django pbkdf2_sha256$ hash"

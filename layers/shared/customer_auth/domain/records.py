@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import math
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -261,8 +262,13 @@ def account_in_step(stored: StoredAccount, login: Login, now: datetime) -> Accou
 
 
 def normalize_identifier(value: str) -> str:
-    """The form in which usernames and emails are unique: trimmed and case-folded."""
-    return value.strip().casefold()
+    """The form in which usernames and emails are unique and looked up: NFKC, case-folded, NFKC
+    again (case folding can denormalize), trimmed. Canonically equivalent spellings (composed
+    ``é`` and ``e`` + U+0301) and compatibility ones (fullwidth ``ａｄｍｉｎ``, ligatures) become
+    one identifier, as RFC 8265's UsernameCaseMapped profile and UTS #39's skeletons intend.
+    Zero-width and bidi controls are refused before this (``identity.checked_username``)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return folded.strip()
 
 
 @dataclass(frozen=True, slots=True)

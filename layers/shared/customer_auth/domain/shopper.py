@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..tokens.opaque import session_locator, token_digest
+from .caller import Caller
 from .ports import SessionStore
 from .records import CodeChallenge, Login, Session, StoredAccount
 
@@ -19,13 +20,13 @@ class LiveSession:
 
 
 def live_session(
-    store: SessionStore, tenant_id: int, access_token: str, now: datetime, *, with_challenge: bool = False
+    store: SessionStore, caller: Caller, access_token: str, now: datetime, *, with_challenge: bool = False
 ) -> LiveSession | None:
-    """The live session ``access_token`` names in ``tenant_id``, read in one round trip; ``None``
-    for a malformed, altered, foreign, expired or revoked token. Complete or still waiting for its
-    second factor: each route says which it accepts."""
+    """The live session ``access_token`` names in the caller's tenant and within its site, read in
+    one round trip; ``None`` for a malformed, altered, foreign, expired or revoked token. Complete
+    or still waiting for its second factor: each route says which it accepts."""
     locator = session_locator(access_token)
-    if locator is None or locator.tenant_id != tenant_id:
+    if locator is None or locator.tenant_id != caller.tenant_id:
         return None
     context = store.load_session(
         locator, access_digest=token_digest(access_token), with_tenant=False, with_challenge=with_challenge
@@ -34,5 +35,7 @@ def live_session(
     if access is None or access.sid != locator.sid or now >= access.expires_at:
         return None
     if session is None or login is None or account is None or not session.is_live(login, now):
+        return None
+    if not caller.acts_on_site_of(session.site_id):
         return None
     return LiveSession(session, login, account, context.challenge)

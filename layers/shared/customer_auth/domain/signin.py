@@ -30,16 +30,17 @@ def refused() -> InvalidCredentials:
 class PasswordCheck:
     """Verifies a password once per stored hash, however often a write is retried."""
 
-    def __init__(self, hasher: PasswordHasher, password: str) -> None:
+    def __init__(self, hasher: PasswordHasher, password: str, *, padded: bool = True) -> None:
         self._hasher = hasher
         self._password = password
+        self._padded = padded
         self._verdicts: dict[str, bool] = {}
         self._new_hash: str | None = None
 
     def matches(self, login: Login) -> bool:
         if login.password_hash not in self._verdicts:
             self._verdicts[login.password_hash] = self._hasher.verify(
-                self._password, login.password_hash, external=login.password_is_external
+                self._password, login.password_hash, external=login.password_is_external, padded=self._padded
             )
         return self._verdicts[login.password_hash]
 

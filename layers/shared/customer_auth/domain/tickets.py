@@ -99,7 +99,7 @@ class TicketService:
         token, locator, digest = _presented(caller, refresh_token, account_id)
         for _ in range(_ATTEMPTS):
             now = self._clock()
-            family = self._family(locator, digest, now)
+            family = self._family(caller, locator, digest, now)
             session = family.session
             if session.head_digest == digest:
                 username = family.login.username if family.login is not None else ""
@@ -121,8 +121,11 @@ class TicketService:
         _, locator, digest = _presented(caller, refresh_token, None)
         for _ in range(_ATTEMPTS):
             now = self._clock()
-            family = self._family(locator, digest, now)
-            if digest not in (family.session.head_digest, family.session.parent_digest):
+            family = self._family(caller, locator, digest, now)
+            # As refresh treats it: the head, or its parent inside the grace window (a client that
+            # lost the refresh's answer); any older token is a reuse, so a leaked one revokes its
+            # family and ends nothing else.
+            if digest != family.session.head_digest and not _in_grace(family, digest, now):
                 raise self._revoked_for_reuse(family.session)
             if scope is LogoutScope.LOCAL or family.login is None:
                 self._store.end_session(family.session)  # an anonymous shopper has one session only
@@ -134,15 +137,18 @@ class TicketService:
             return
         raise Unavailable("the login kept changing during log out")
 
-    def current_account(self, tenant_id: int, access_token: str) -> CustomerAccount:
+    def current_account(self, caller: Caller, access_token: str) -> CustomerAccount:
         """The account of a live session, named by its opaque access token."""
-        live = live_session(self._store, tenant_id, access_token, self._clock())
+        live = live_session(self._store, caller, access_token, self._clock())
         if live is None or not live.session.is_complete():
             raise dead_session()  # a session waiting for its second factor is good only for the 2FA routes
         return live.account.account
 
-    def current_account_from_jwt(self, jwt: JwtCodec, token: str, tenant_id: int | None) -> CustomerAccount:
-        """The account of a live session, named by its signed ``jwtAccessToken``."""
+    def current_account_from_jwt(
+        self, jwt: JwtCodec, token: str, tenant_id: int | None, site_id: int | None
+    ) -> CustomerAccount:
+        """The account of a live session, named by its signed ``jwtAccessToken``; the tenant and
+        site headers, when sent, must be the session's."""
         now = self._clock()
         try:
             claims = jwt.verify(token, "shopper", now)
@@ -153,12 +159,14 @@ class TicketService:
             raise dead_session()
         if tenant_id is not None and tenant_id != locator.tenant_id:
             raise Forbidden("The shopper token is not valid for this tenant.")
+        if site_id is not None and site_id != claims.get("site_id"):
+            raise Forbidden("The shopper token is not valid for this site.")
         context = self._store.load_session(locator, with_tenant=False)
         if context.session is None or context.session.user_id != claims.get("sub"):
             raise dead_session()
         return _live_account(context, now)
 
-    def _family(self, locator: SessionLocator, digest: str, now: datetime) -> _Family:
+    def _family(self, caller: Caller, locator: SessionLocator, digest: str, now: datetime) -> _Family:
         context = self._store.load_session(locator, refresh_digest=digest)
         token, session, login, account = (
             context.refresh_token,
@@ -173,9 +181,11 @@ class TicketService:
             # No login, so no generation to revoke it by: the family lives to its absolute end.
             if session is None or now >= session.refresh_expires_at:
                 raise invalid_token()
-            return _Family(session, None, None, policy.refresh_grace_seconds)
-        if session is None or login is None or account is None or not session.is_live(login, now):
+            login = account = None
+        elif session is None or login is None or account is None or not session.is_live(login, now):
             raise invalid_token()
+        if not caller.acts_on_site_of(session.site_id):
+            raise invalid_token()  # another site's session: as unknown to this caller as a foreign one
         return _Family(session, login, account, policy.refresh_grace_seconds)
 
     def _revoked_for_reuse(self, session: Session) -> RefreshTokenReused:

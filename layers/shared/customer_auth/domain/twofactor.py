@@ -180,7 +180,7 @@ class TwoFactorService:
         """The live session waiting for its second factor that ``access_token`` names; 401 else."""
         if not access_token:
             raise Unauthenticated("The accessToken of the sign-in is required in x-vol-user-claims.")
-        live = live_session(self._store, caller.tenant_id, access_token, now, with_challenge=True)
+        live = live_session(self._store, caller, access_token, now, with_challenge=True)
         awaited = live.session.awaiting if live is not None else None
         if live is None or awaited is None:
             raise not_waiting()

@@ -11,10 +11,10 @@
 | anonymous sess. | ANON#{tenant}#{sid}         | SESSION#{sid}    | yes             |
 | 2FA code        | ACCOUNT#{tenant}#{account}  | CODE             | yes             |
 | one-time code   | ACCOUNT#{tenant}#{account}  | CODE#{purpose}   | yes             |
-| login identifier| LOGINID#{tenant}#{casefold} | LOGINID          | no              |
+| login identifier| LOGINID#{tenant}#{nfkc-fold}| LOGINID          | no              |
 | access token    | ACCESS#{sha256}             | ACCESS           | yes             |
 | refresh token   | REFRESH#{sha256}            | REFRESH          | yes             |
-| (never stored)  | LOGINID#{tenant}#{casefold} | NEVER            | -               |
+| (never stored)  | LOGINID#{tenant}#{nfkc-fold}| NEVER            | -               |
 
 Every key is spread by an id or a digest: no write path touches a shared hot item.
 """
