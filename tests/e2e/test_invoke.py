@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EVENTS = sorted((ROOT / "events").glob("*.json"))
 NO_CONTENT = {
     "change_password",
+    "delete_account",
     "log_out",
     "set_login_locked",
     "set_password_change_required",

@@ -48,6 +48,7 @@ SHOPPER_TOKEN_PLACEHOLDERS = {
 }
 NO_CONTENT = {
     "ChangePasswordFunction",
+    "DeleteAccountFunction",
     "LogOutFunction",
     "SetLoginLockedFunction",
     "SetPasswordChangeRequiredFunction",

@@ -164,6 +164,37 @@ def test_every_ticket_conforms_to_kibos_customer_auth_ticket(
         assert_conforms(CUSTOMER_ACCOUNT, ticket["customerAccount"])
 
 
+def test_an_updated_account_conforms_to_kibos_customer_account(
+    world: World, app: str, full_account: dict[str, Any]
+) -> None:
+    ok(world.create_login(full_account["id"], {"emailAddress": "kibo@example.com", "password": PASSWORD}))
+    account = ok(world.api.call("GET", f"{ACCOUNTS}/{full_account['id']}", token=app))
+
+    updated = ok(
+        world.api.call(
+            "PUT",
+            f"{ACCOUNTS}/{account['id']}",
+            {**account, "emailAddress": "moved@example.com", "firstName": "Moved"},
+            token=app,
+        )
+    )
+
+    assert updated["emailAddress"] == "moved@example.com"
+    assert_conforms(CUSTOMER_ACCOUNT, updated)
+
+
+def test_anonymous_tickets_and_their_refreshes_conform_to_kibos_customer_auth_ticket(
+    world: World, app: str
+) -> None:
+    issued = ok(world.api.call("GET", f"{TICKETS}/anonymousshopper", token=app))
+    refreshed = ok(
+        world.api.call("PUT", f"{TICKETS}/refresh", {"refreshToken": issued["refreshToken"]}, token=app)
+    )
+    for ticket in (issued, refreshed):
+        assert "customerAccount" not in ticket
+        assert_conforms(CUSTOMER_AUTH_TICKET, ticket)
+
+
 def test_two_factor_tickets_conform_to_kibos_customer_auth_ticket(
     world: World, app: str, full_account: dict[str, Any]
 ) -> None:

@@ -127,6 +127,45 @@ def test_refresh_is_one_read_and_one_transaction(world: World, dynamodb_calls: C
     assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
 
 
+def test_update_account_is_one_read_and_one_transaction_and_delete_five_round_trips(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    account_id = registered(world, token)
+    path = f"/api/commerce/customer/accounts/{account_id}"
+    dynamodb_calls.clear()
+
+    updated = world.api.call(
+        "PUT", path, {"emailAddress": "moved@example.com", "firstName": "M"}, token=token
+    )
+
+    assert updated.status == 200, updated.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
+    dynamodb_calls.clear()
+    assert world.api.call("DELETE", path, token=token).status == 204
+    assert dynamodb_calls == Counter(
+        {"BatchGetItem": 1, "PutItem": 1, "Query": 1, "BatchWriteItem": 1, "TransactWriteItems": 1}
+    )
+
+
+def test_an_anonymous_ticket_is_one_read_and_one_transaction_and_so_is_its_refresh(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    token = world.app_token()
+    dynamodb_calls.clear()
+
+    issued = world.api.call("GET", f"{SIGN_IN}/anonymousshopper", token=token)
+
+    assert issued.status == 200, issued.text
+    assert dynamodb_calls == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    dynamodb_calls.clear()
+    refreshed = world.api.call(
+        "PUT", f"{SIGN_IN}/refresh", {"refreshToken": issued.json["refreshToken"]}, token=token
+    )
+    assert refreshed.status == 200, refreshed.text
+    assert dynamodb_calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1})
+
+
 @pytest.mark.parametrize(("scope", "write"), [("local", "DeleteItem"), ("global", "PutItem")])
 def test_log_out_is_one_read_and_one_write(
     world: World, dynamodb_calls: Counter[str], scope: str, write: str

@@ -789,3 +789,80 @@ def test_another_tenants_refresh_token_relocated_to_our_tenant_is_refused(
 
     assert_error(result, 401, "INVALID_TOKEN")
     assert scene.world.scan() == before
+
+
+# -- anonymous shopper tokens: never a customer's ----------------------------------------------------
+ANONYMOUS = f"{SIGN_IN}/anonymousshopper"
+
+
+@pytest.fixture
+def anonymous(scene: Scene) -> dict[str, Any]:
+    """An anonymous shopper's ticket in the scene's tenant."""
+    return ok(scene.call("GET", ANONYMOUS, token=scene.app))
+
+
+def test_an_anonymous_access_token_or_jwt_never_reads_a_customers_account(
+    scene: Scene, anonymous: dict[str, Any]
+) -> None:
+    by_claims = scene.call(
+        "GET", CURRENT, token=scene.app, headers={"x-vol-user-claims": anonymous["accessToken"]}
+    )
+    by_jwt = scene.call("GET", CURRENT, token=anonymous["jwtAccessToken"])
+
+    for result in (by_claims, by_jwt):
+        assert_error(result, 401, "UNAUTHORIZED")
+        assert EMAIL not in result.text
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"account_id": "target"},
+        {"account_id": "target", "https://www.kibocommerce.com/user_claims": {"anon": "0"}},
+    ],
+    ids=["names-the-customers-account", "and-says-not-anonymous"],
+)
+def test_an_anonymous_jwt_made_to_name_a_customer_is_refused_even_signed_with_our_key(
+    scene: Scene, anonymous: dict[str, Any], claims: dict[str, Any]
+) -> None:
+    """Tampered, its signature fails; re-signed with our own key (as if the key had leaked), it
+    names the anonymous session, which lives under no account: still no customer's data."""
+    changes = {name: scene.account_id if value == "target" else value for name, value in claims.items()}
+    for token in (
+        tampered(anonymous["jwtAccessToken"], changes),
+        resigned(anonymous["jwtAccessToken"], None, changes),
+    ):
+        result = scene.call("GET", CURRENT, token=token)
+
+        assert_error(result, 401, "UNAUTHORIZED")
+        assert EMAIL not in result.text
+
+
+@pytest.mark.parametrize("alteration", OPAQUE_ALTERATIONS, ids=_OPAQUE_IDS)
+def test_an_altered_anonymous_refresh_token_refreshes_nothing_and_writes_nothing(
+    scene: Scene, anonymous: dict[str, Any], bystander: dict[str, Any], alteration: Alteration
+) -> None:
+    token = alteration.make(anonymous["refreshToken"], anonymous, bystander, "refreshToken")
+    before = scene.world.scan()
+
+    result = scene.call("PUT", REFRESH, {"refreshToken": token}, token=scene.app)
+
+    if alteration.accepted:
+        refreshed = ok(result)
+        assert "customerAccount" not in refreshed
+        assert refreshed["userId"] == anonymous["userId"]
+    else:
+        assert_error(result, 401, "INVALID_TOKEN")
+        assert scene.world.scan() == before
+
+
+def test_a_customers_refresh_token_relabelled_anonymous_is_refused_and_writes_nothing(scene: Scene) -> None:
+    tenant, _, sid, secret = _parts(scene.ticket["refreshToken"])
+    before = scene.world.scan()
+
+    result = scene.call(
+        "PUT", REFRESH, {"refreshToken": ".".join([tenant, "0", sid, secret])}, token=scene.app
+    )
+
+    assert_error(result, 401, "INVALID_TOKEN")
+    assert scene.world.scan() == before

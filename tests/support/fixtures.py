@@ -148,7 +148,11 @@ class Mailer:
             EventPattern=json.dumps(
                 {
                     "source": ["customer-auth"],
-                    "detail-type": ["TwoFactorCodeRequested", "PasswordResetRequested"],
+                    "detail-type": [
+                        "TwoFactorCodeRequested",
+                        "PasswordResetRequested",
+                        "AccountEmailChanged",
+                    ],
                 }
             ),
         )

@@ -526,7 +526,7 @@ def test_a_given_secret_of_32_characters_is_kept_and_stored_as_its_digest() -> N
 @pytest.mark.parametrize(
     ("arguments", "refused_field"),
     [
-        pytest.param({"behaviors": ["customer:account:delete"]}, "behaviors", id="unknown-behavior"),
+        pytest.param({"behaviors": ["customer:account:purge"]}, "behaviors", id="unknown-behavior"),
         pytest.param({"behaviors": ["CUSTOMER:ACCOUNT:READ"]}, "behaviors", id="behavior-wrong-case"),
         pytest.param(
             {"behaviors": [Behavior.ACCOUNT_READ.value, "admin"]}, "behaviors", id="one-unknown-among-known"
@@ -550,5 +550,5 @@ def test_an_invalid_client_is_refused_and_nothing_is_stored(
 
 
 def test_the_unknown_behavior_refusal_names_the_behavior() -> None:
-    with pytest.raises(InvalidParameter, match="customer:account:delete"):
-        create_client(tenant_store(), tenant_id=100, name="app", behaviors=["customer:account:delete"])
+    with pytest.raises(InvalidParameter, match="customer:account:purge"):
+        create_client(tenant_store(), tenant_id=100, name="app", behaviors=["customer:account:purge"])

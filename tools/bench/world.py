@@ -30,6 +30,7 @@ SEED = json.loads((ROOT / "tools" / "local_api" / "seed.json").read_text())
 
 NO_CONTENT = {
     "ChangePasswordFunction",
+    "DeleteAccountFunction",
     "LogOutFunction",
     "SetLoginLockedFunction",
     "SetPasswordChangeRequiredFunction",

@@ -159,6 +159,7 @@ operator tool on this table:
   AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
 2FA codes (the mailer's outbox, one JSON line per code): {outbox}
 password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
+email changes (Update account, one JSON line each): {Path(outbox).with_name(LOCAL_FILES["AccountEmailChanged"])}
 API docs: {base}/api/docs (Swagger UI; the OpenAPI document is {base}/api/docs/openapi.json)
 
 # ready to paste (needs jq):

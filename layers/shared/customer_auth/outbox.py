@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 EVENT_SOURCE = "customer-auth"
 EVENT_DETAIL_TYPE = "TwoFactorCodeRequested"
 
-LOCAL_FILES = {"PasswordResetRequested": "password-resets.jsonl"}
+LOCAL_FILES = {
+    "PasswordResetRequested": "password-resets.jsonl",
+    "AccountEmailChanged": "email-changes.jsonl",
+}
 """Under ``make run``, the file (beside the 2FA codes file) each other event type is written to;
 types not named here (decoys that keep timing equal) are not written anywhere locally."""
 

@@ -21,6 +21,7 @@ from .settings import settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+    from ..domain.account_admin import AccountAdminService
     from ..domain.bulk_passwords import BulkPasswordService
     from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
@@ -83,6 +84,12 @@ def forget_signing_keys() -> None:
 def jwt_codec() -> JwtCodec:
     config = settings()
     return JwtCodec(key_set(), config.token_issuer, config.token_audience)
+
+
+def account_admin_service() -> "AccountAdminService":
+    from ..domain.account_admin import AccountAdminService
+
+    return AccountAdminService(store(), now_clock(), code_outbox)
 
 
 def account_service() -> AccountService:

@@ -7,6 +7,7 @@ class Behavior(StrEnum):
     ACCOUNT_CREATE = "customer:account:create"
     ACCOUNT_READ = "customer:account:read"
     ACCOUNT_UPDATE = "customer:account:update"
+    ACCOUNT_DELETE = "customer:account:delete"
     LOGIN_CREATE = "customer-auth:login:create"
     TICKET_CREATE = "customer-auth:ticket:create"
     PASSWORD_RESET = "customer-auth:password:reset"

@@ -10,6 +10,7 @@ from ..tokens.opaque import SessionLocator
 from .codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from .records import (
     AccountChange,
+    AccountUpdate,
     AppClient,
     AppRefreshToken,
     CodeChallenge,
@@ -40,6 +41,28 @@ class AccountStore(Protocol):
         Raises ``Conflict`` naming the field when the login or an identifier exists, and
         ``ConcurrentUpdate`` when the account changed since it was read.
         """
+
+
+class AccountAdminStore(Protocol):
+    def load_login(self, tenant_id: int, account_id: int, *, with_tenant: bool = True) -> LoginContext:
+        """The account, its login and (unless the caller has it already) the tenant, in one read."""
+
+    def replace_login(self, before: Login, after: Login, account: AccountChange | None = None) -> None:
+        """Write ``after`` if the login is still at ``before``'s version; else ``ConcurrentUpdate``."""
+
+    def clear_account_partition(self, tenant_id: int, account_id: int) -> None:
+        """Delete the account's sessions and codes (whatever else lives with it stays)."""
+
+    def update_account(self, update: AccountUpdate) -> None:
+        """The account (and login, and identifier moves) written if neither changed since read:
+        ``Conflict`` naming the field when a new identifier is taken, else ``ConcurrentUpdate``."""
+
+    def undo_account_update(self, update: AccountUpdate) -> None:
+        """Put back exactly what ``update`` replaced, if nothing changed since it was written."""
+
+    def delete_account(self, account: StoredAccount, login: Login | None) -> None:
+        """Delete the account, its login and the login's identifier reservations in one write, if
+        neither changed since they were read; else ``ConcurrentUpdate``."""
 
 
 class AppStore(Protocol):
@@ -100,8 +123,16 @@ class SessionStore(Protocol):
     ) -> None:
         """A sign-in's login update and new session (no refresh token while it awaits 2FA)."""
 
-    def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
-        """Move the family's head; ``ConcurrentUpdate`` if it moved or the login's sessions were revoked."""
+    def rotate_session(
+        self, before: Session, after: Session, refresh: RefreshToken, login: Login | None
+    ) -> None:
+        """Move the family's head; ``ConcurrentUpdate`` if it moved or the login's sessions were
+        revoked (an anonymous family, ``login=None``, has no login to check)."""
+
+    def get_tenant(self, tenant_id: int) -> Tenant | None: ...
+
+    def start_anonymous_session(self, session: Session, refresh: RefreshToken) -> None:
+        """An anonymous shopper's new session with its access and refresh tokens, all or nothing."""
 
     def end_session(self, session: Session) -> None: ...
 

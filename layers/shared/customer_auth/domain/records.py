@@ -110,6 +110,16 @@ class AccountChange:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountUpdate:
+    """An account replaced and, when it has a login whose email or username changed, the login
+    with its identifier reservations moved: one atomic write."""
+
+    account: "AccountChange"
+    login_before: "Login | None" = None
+    login_after: "Login | None" = None
+
+
+@dataclass(frozen=True, slots=True)
 class Login:
     """A customer's login: its identifiers, credential and trusted devices."""
 
@@ -144,6 +154,9 @@ class Login:
     last_2fa_at: datetime | None = None
     password_change_required: bool = False
     """Set by the storefront's app: sign-in with the right password is refused until a change."""
+    deleted_at: datetime | None = None
+    """Set by the first step of a Delete account: from then on nothing can use the login, and no
+    lock change or password change brings it back."""
 
     def knows_fingerprint(self, device: Device) -> bool:
         return (
@@ -185,9 +198,11 @@ class Login:
         return FailureCount()
 
     def is_locked_for(self, device: Device, now: datetime) -> bool:
-        """Whether a password check from ``device`` is refused unseen: an operator's lock stops
-        every device, a cooldown only the clients its count is kept for."""
-        return self.locked_by_operator or self.failures_of(device).is_locked(now)
+        """Whether a password check from ``device`` is refused unseen: a login being deleted or an
+        operator's lock stops every device, a cooldown only the clients its count is kept for."""
+        return (
+            self.deleted_at is not None or self.locked_by_operator or self.failures_of(device).is_locked(now)
+        )
 
     def is_locked(self, now: datetime) -> bool:
         """Locked for a client the login does not trust (what a new device meets)."""
@@ -284,6 +299,14 @@ class Login:
     def revoked(self, now: datetime) -> "Login":
         """Every session of the login ended (global log out)."""
         return replace(self, generation=self.generation + 1)._touched(now)
+
+    def renamed(self, email: str | None, username: str, now: datetime) -> "Login":
+        """The login's identifiers changed with its account's (Update account)."""
+        return replace(self, email=email, username=username)._touched(now)
+
+    def deleting(self, now: datetime) -> "Login":
+        """The first step of a delete: every session ended and the login unusable, in one write."""
+        return replace(self, generation=self.generation + 1, deleted_at=now)._touched(now)
 
     def _unlocked(self) -> "Login":
         return replace(self._with_untrusted(FailureCount()), locked_by_operator=False, device_failures=())

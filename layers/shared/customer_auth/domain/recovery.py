@@ -82,7 +82,12 @@ class RecoveryService:
         tenant = usable_tenant(tenant, site_id)
         found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
         login = found.login
-        if login is None or found.account is None or not _named(login, identifier, by_email=by_email):
+        if (
+            login is None
+            or found.account is None
+            or login.deleted_at is not None  # being deleted: no code for it, ever
+            or not _named(login, identifier, by_email=by_email)
+        ):
             self._refuse_at_the_cost_of_a_code(caller.tenant_id, site_id, identifier)
             return ResetOutcome.UNMATCHED
         now = self._clock()

@@ -13,6 +13,10 @@ from .records import AwaitedSecondFactor, Device, RefreshToken, Session
 WAITING_LIFE = timedelta(minutes=15)
 """How long a session may wait for its second factor (several codes' worth)."""
 
+ANONYMOUS_ACCOUNT = 0
+"""The account id of an anonymous shopper's session. Real account ids start at 1, so no login or
+account is ever found under it: an anonymous token is never taken for a customer's."""
+
 
 @dataclass(frozen=True, slots=True)
 class SessionGrant:
@@ -27,6 +31,10 @@ class SessionGrant:
     access_minutes: int
     refresh_minutes: int
     generation: int = 0
+
+    @property
+    def anonymous(self) -> bool:
+        return self.account_id == ANONYMOUS_ACCOUNT
 
     @classmethod
     def continuing(cls, session: Session, *, username: str, refresh_minutes: int) -> "SessionGrant":
@@ -54,7 +62,8 @@ class IssuedTokens:
     access_expires_at: datetime
     refresh_expires_at: datetime
 
-    def ticket(self, account: CustomerAccount, user_id: str) -> CustomerAuthTicket:
+    def ticket(self, account: CustomerAccount | None, user_id: str) -> CustomerAuthTicket:
+        """The ticket; an anonymous shopper's has no ``customerAccount``."""
         return CustomerAuthTicket(
             customer_account=account,
             access_token=self.access_token,
@@ -100,7 +109,7 @@ class StartedSession:
     refresh_record: RefreshToken
     tokens: IssuedTokens
 
-    def ticket(self, account: CustomerAccount) -> CustomerAuthTicket:
+    def ticket(self, account: CustomerAccount | None) -> CustomerAuthTicket:
         return self.tokens.ticket(account, self.session.user_id)
 
 
@@ -203,21 +212,22 @@ class SessionStarter:
     def _shopper_jwt(self, grant: SessionGrant, sid: str, now: datetime, expires: datetime) -> str:
         kibo_claims: dict[str, object] = {
             "uid": grant.user_id,
-            "anon": "0",
+            "anon": "1" if grant.anonymous else "0",
             "bv": [],
             "b.TenantId": str(grant.tenant_id),
         }
         if grant.site_id is not None:
             kibo_claims["b.SiteId"] = str(grant.site_id)
-        claims = {
+        claims: dict[str, object] = {
             "sid": sid,
             "tenant_id": grant.tenant_id,
             "site_id": grant.site_id,
-            "account_id": grant.account_id,
             "client_id": grant.client_id,
-            "unique_name": grant.username,
             KIBO_USER_CLAIMS: kibo_claims,
         }
+        if not grant.anonymous:
+            # An anonymous shopper's JWT names no account, so no route can take it for a customer's.
+            claims |= {"account_id": grant.account_id, "unique_name": grant.username}
         return self._jwt.mint("shopper", grant.user_id, now, expires, claims)
 
 

@@ -1,4 +1,5 @@
-"""A shopper's session after sign-in: refresh with rotation, log out, and the current account.
+"""A shopper's session after sign-in: refresh with rotation, log out, the current account, and
+the anonymous shopper's ticket (docs/contract.md §9) that every visitor gets before signing in.
 
 Refresh follows docs/contract.md §5: a refresh family is one session item whose head is the only
 token that may rotate. Its immediate parent gets the same child back inside the tenant's grace
@@ -13,7 +14,7 @@ from typing import Any
 from ..models.account import CustomerAccount
 from ..models.auth import CustomerAuthTicket
 from ..tokens.jwt import InvalidJwt, JwtCodec
-from ..tokens.opaque import SessionLocator, session_locator, token_digest
+from ..tokens.opaque import SessionLocator, new_id, session_locator, token_digest
 from .caller import Caller
 from .clock import Clock
 from .errors import (
@@ -27,9 +28,9 @@ from .errors import (
 )
 from .ports import SessionStore
 from .records import Login, Session, SessionContext, StoredAccount
-from .sessions import IssuedTokens, SessionStarter
+from .sessions import ANONYMOUS_ACCOUNT, IssuedTokens, SessionGrant, SessionStarter
 from .shopper import live_session
-from .tenants import SignInPolicy
+from .tenants import SignInPolicy, usable_tenant
 
 _ATTEMPTS = 3
 
@@ -50,10 +51,16 @@ def dead_session() -> Unauthenticated:
 
 @dataclass(frozen=True, slots=True)
 class _Family:
+    """A refresh family and what it belongs to: a login and its account, or (anonymous) neither."""
+
     session: Session
-    login: Login
-    account: StoredAccount
+    login: Login | None
+    account: StoredAccount | None
     grace_seconds: int
+
+    @property
+    def customer_account(self) -> CustomerAccount | None:
+        return self.account.account if self.account is not None else None
 
 
 class TicketService:
@@ -61,6 +68,29 @@ class TicketService:
         self._store = store
         self._sessions = sessions
         self._clock = clock
+
+    def anonymous_ticket(self, caller: Caller, site_id: int | None) -> CustomerAuthTicket:
+        """A new anonymous shopper's ticket: a fresh ``userId``, no account, the tenant's default
+        lifetimes, and a refresh family that rotates like a customer's."""
+        tenant = usable_tenant(self._store.get_tenant(caller.tenant_id), site_id)
+        grant = SessionGrant(
+            tenant_id=caller.tenant_id,
+            site_id=site_id,
+            account_id=ANONYMOUS_ACCOUNT,
+            user_id=new_id(),
+            username="",
+            client_id=caller.client_id,
+            access_minutes=tenant.token_policy.access_minutes(None),
+            refresh_minutes=tenant.token_policy.refresh_minutes(None),
+        )
+        for _ in range(_ATTEMPTS):
+            started = self._sessions.start(grant, self._clock())
+            try:
+                self._store.start_anonymous_session(started.session, started.refresh_record)
+            except ConcurrentUpdate:
+                continue  # a conflicting write (only transient: every key is new): fresh tokens, again
+            return started.ticket(None)
+        raise Unavailable("the anonymous session could not be written")
 
     def refresh(
         self, caller: Caller, refresh_token: str | None, account_id: int | None
@@ -72,16 +102,17 @@ class TicketService:
             family = self._family(caller, locator, digest, now)
             session = family.session
             if session.head_digest == digest:
-                rotated = self._sessions.rotate(session, token, family.login.username, now)
+                username = family.login.username if family.login is not None else ""
+                rotated = self._sessions.rotate(session, token, username, now)
                 try:
                     self._store.rotate_session(session, rotated.session, rotated.refresh_record, family.login)
                 except ConcurrentUpdate:
                     continue  # another refresh with this token won: re-read to hand back its child
-                return rotated.ticket(family.account.account)
+                return rotated.ticket(family.customer_account)
             if _in_grace(family, digest, now):
                 tokens = IssuedTokens.unsealed(token, session)
                 if tokens is not None:
-                    return tokens.ticket(family.account.account, session.user_id)
+                    return tokens.ticket(family.customer_account, session.user_id)
             raise self._revoked_for_reuse(session)
         raise Unavailable("the refresh family kept changing")
 
@@ -96,8 +127,8 @@ class TicketService:
             # family and ends nothing else.
             if digest != family.session.head_digest and not _in_grace(family, digest, now):
                 raise self._revoked_for_reuse(family.session)
-            if scope is LogoutScope.LOCAL:
-                self._store.end_session(family.session)
+            if scope is LogoutScope.LOCAL or family.login is None:
+                self._store.end_session(family.session)  # an anonymous shopper has one session only
                 return
             try:
                 self._store.replace_login(family.login, family.login.revoked(now))
@@ -145,11 +176,16 @@ class TicketService:
         )
         if token is None or token.sid != locator.sid or now >= token.expires_at:
             raise invalid_token()
-        if session is None or login is None or account is None or not session.is_live(login, now):
+        policy = context.tenant.sign_in_policy if context.tenant else SignInPolicy()
+        if locator.account_id == ANONYMOUS_ACCOUNT:
+            # No login, so no generation to revoke it by: the family lives to its absolute end.
+            if session is None or now >= session.refresh_expires_at:
+                raise invalid_token()
+            login = account = None
+        elif session is None or login is None or account is None or not session.is_live(login, now):
             raise invalid_token()
         if not caller.acts_on_site_of(session.site_id):
             raise invalid_token()  # another site's session: as unknown to this caller as a foreign one
-        policy = context.tenant.sign_in_policy if context.tenant else SignInPolicy()
         return _Family(session, login, account, policy.refresh_grace_seconds)
 
     def _revoked_for_reuse(self, session: Session) -> RefreshTokenReused:

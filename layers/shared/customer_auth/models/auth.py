@@ -149,9 +149,10 @@ class LoginState(WireModel):
 
 
 class CustomerAuthTicket(WireModel):
-    """Kibo's ``CustomerAuthTicket``: a signed-in shopper's tokens and account."""
+    """Kibo's ``CustomerAuthTicket``: a signed-in shopper's tokens and account (none for an
+    anonymous shopper)."""
 
-    customer_account: CustomerAccount
+    customer_account: Annotated[CustomerAccount | None, OMIT_NONE] = None
     access_token: str = Field(repr=False)
     access_token_expiration: Timestamp
     refresh_token: str | None = Field(repr=False)

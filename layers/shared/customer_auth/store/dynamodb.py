@@ -10,6 +10,7 @@ from ..domain.codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from ..domain.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
 from ..domain.records import (
     AccountChange,
+    AccountUpdate,
     AppClient,
     AppRefreshToken,
     CodeChallenge,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 _NOT_EXISTS = "attribute_not_exists(pk)"
 _BATCH_ATTEMPTS = 5
+_BATCH_WRITE_SIZE = 25
 
 
 class DynamoStore:
@@ -200,17 +202,23 @@ class DynamoStore:
             transaction.append(self._account_update(account))
         self._concurrent_unless_written(transaction)
 
-    def rotate_session(self, before: Session, after: Session, refresh: RefreshToken, login: Login) -> None:
+    def rotate_session(
+        self, before: Session, after: Session, refresh: RefreshToken, login: Login | None
+    ) -> None:
         """Move the family's head from ``before`` to ``after`` in one conditional write: only one of
-        any number of concurrent refreshes with the same token succeeds (``ConcurrentUpdate``)."""
+        any number of concurrent refreshes with the same token succeeds (``ConcurrentUpdate``).
+        A customer's family also needs its login's generation unchanged; an anonymous one
+        (``login=None``) has no login."""
         session_put = self._put(items.session_item(after), "#head = :parent")
         session_put["Put"]["ExpressionAttributeNames"] = {"#head": "headDigest"}
         session_put["Put"]["ExpressionAttributeValues"] = {":parent": {"S": before.head_digest}}
-        self._concurrent_unless_written(
-            [
-                session_put,
-                self._put(items.refresh_item(refresh), _NOT_EXISTS),
-                self._put(items.access_item(after), _NOT_EXISTS),
+        transaction: list[TransactWriteItemTypeDef] = [
+            session_put,
+            self._put(items.refresh_item(refresh), _NOT_EXISTS),
+            self._put(items.access_item(after), _NOT_EXISTS),
+        ]
+        if login is not None:
+            transaction.append(
                 {
                     "ConditionCheck": {
                         "TableName": self._table,
@@ -219,9 +227,13 @@ class DynamoStore:
                         "ExpressionAttributeNames": {"#generation": "generation"},
                         "ExpressionAttributeValues": {":generation": {"N": str(login.generation)}},
                     }
-                },
-            ]
-        )
+                }
+            )
+        self._concurrent_unless_written(transaction)
+
+    def start_anonymous_session(self, session: Session, refresh: RefreshToken) -> None:
+        """An anonymous shopper's session and its two tokens, all or nothing."""
+        self._concurrent_unless_written(self._session_puts(session, refresh))
 
     def replace_challenge(self, before: CodeChallenge, after: CodeChallenge | None) -> None:
         """Write ``after`` (or, with ``None``, delete the item) if the stored code is still at
@@ -307,6 +319,136 @@ class DynamoStore:
         ]
         if redeemed.account is not None:
             transaction.append(self._account_update(redeemed.account))
+        self._concurrent_unless_written(transaction)
+
+    # -- account administration ------------------------------------------------------------
+    def clear_account_partition(self, tenant_id: int, account_id: int) -> None:
+        """Delete the account's sessions and codes: every item of its partition but the account
+        and the login, which ``delete_account`` removes together."""
+        pk = items.account_pk(tenant_id, account_id)
+        keep = {"ACCOUNT", "LOGIN"}
+        doomed: list[items.Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": pk}},
+                "ProjectionExpression": "pk, sk",
+                "ConsistentRead": True,
+            }
+            if start is not None:
+                query["ExclusiveStartKey"] = start
+            with _unavailable_on_failure():
+                page = self._db.query(**query)
+            doomed.extend(k for k in page.get("Items", []) if k["sk"]["S"] not in keep)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        for index in range(0, len(doomed), _BATCH_WRITE_SIZE):
+            self._batch_delete(doomed[index : index + _BATCH_WRITE_SIZE])
+
+    def update_account(self, update: AccountUpdate) -> None:
+        self._write_account_update(update, undo=False)
+
+    def undo_account_update(self, update: AccountUpdate) -> None:
+        """Put back exactly what ``update`` replaced (versions included), if nothing changed since."""
+        self._write_account_update(update, undo=True)
+
+    def _write_account_update(self, update: AccountUpdate, *, undo: bool) -> None:
+        change = update.account
+        before, after = update.login_before, update.login_after
+        if undo:
+            stored = change.before
+            restored = items.account_item(stored.tenant_id, stored.account, stored.version)
+            transaction: list[TransactWriteItemTypeDef] = [self._versioned_put(restored, stored.version + 1)]
+            if before is not None and after is not None:
+                transaction.append(self._versioned_put(items.login_item(before), after.version))
+                before, after = after, before  # the identifiers move back
+        else:
+            transaction = [self._account_update(change)]
+            if before is not None and after is not None:
+                transaction.append(self._login_replacement(before, after))
+        added: list[str] = []
+        if before is not None and after is not None:
+            old, new = before.identifiers(), after.identifiers()
+            for normalized in old.keys() - new.keys():
+                transaction.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": items.identifier_key(before.tenant_id, normalized),
+                            "ConditionExpression": "#account = :account",
+                            "ExpressionAttributeNames": {"#account": "accountId"},
+                            "ExpressionAttributeValues": {":account": {"N": str(before.account_id)}},
+                        }
+                    }
+                )
+            first_added = len(transaction)
+            for normalized, field in new.items():
+                if normalized not in old:
+                    added.append(field)
+                    transaction.append(
+                        self._put(items.identifier_item(after, normalized, field), _NOT_EXISTS)
+                    )
+        else:
+            first_added = len(transaction)
+        reasons = self._transact(transaction)
+        if reasons is None:
+            return
+        for offset, field in enumerate(added, start=first_added):
+            if reasons[offset] == "ConditionalCheckFailed":
+                raise Conflict(f"The {field} is already used by another login.", field=field)
+        if {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
+            raise ConcurrentUpdate()
+        raise Unavailable(f"unexpected transaction cancellation: {reasons}")
+
+    def delete_account(self, account: StoredAccount, login: Login | None) -> None:
+        tenant_id, account_id = account.tenant_id, account.account.id
+        transaction: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": items.account_key(tenant_id, account_id),
+                    **_version_condition(account.version),  # type: ignore[typeddict-item]
+                }
+            },
+        ]
+        if login is None:
+            # No login was read: none may have appeared since (a Create-Login moves the account's
+            # version too, but say it here where it matters).
+            transaction.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": items.login_key(tenant_id, account_id),
+                        "ConditionExpression": _NOT_EXISTS,
+                    }
+                }
+            )
+        else:
+            transaction.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": items.login_key(tenant_id, account_id),
+                        **_version_condition(login.version),  # type: ignore[typeddict-item]
+                    }
+                }
+            )
+            for normalized in login.identifiers():
+                # Only this login's reservation: the condition never frees another account's.
+                transaction.append(
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": items.identifier_key(tenant_id, normalized),
+                            "ConditionExpression": "attribute_not_exists(pk) OR #account = :account",
+                            "ExpressionAttributeNames": {"#account": "accountId"},
+                            "ExpressionAttributeValues": {":account": {"N": str(account_id)}},
+                        }
+                    }
+                )
         self._concurrent_unless_written(transaction)
 
     # -- applications ----------------------------------------------------------------------
@@ -496,6 +638,17 @@ class DynamoStore:
 
     def _put(self, item: items.Item, condition: str) -> "TransactWriteItemTypeDef":
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": condition}}
+
+    def _batch_delete(self, keys: list[items.Item]) -> None:
+        """Delete up to 25 items by key (more round trips only if throttled)."""
+        pending: list[Any] = [{"DeleteRequest": {"Key": k}} for k in keys]
+        for _ in range(_BATCH_ATTEMPTS):
+            with _unavailable_on_failure():
+                response = self._db.batch_write_item(RequestItems={self._table: pending})
+            pending = list((response.get("UnprocessedItems") or {}).get(self._table, []))
+            if not pending:
+                return
+        raise Unavailable("DynamoDB left deletes unprocessed after retries")
 
     def _batch_get(self, keys: list[items.Item]) -> dict[tuple[str, str], items.Item]:
         """Items by (pk, sk), read consistently in one round trip (more only if throttled)."""

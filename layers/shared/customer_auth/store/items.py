@@ -8,6 +8,7 @@
 | account         | ACCOUNT#{tenant}#{account}  | ACCOUNT          | no              |
 | login           | ACCOUNT#{tenant}#{account}  | LOGIN            | no              |
 | session         | ACCOUNT#{tenant}#{account}  | SESSION#{sid}    | yes             |
+| anonymous sess. | ANON#{tenant}#{sid}         | SESSION#{sid}    | yes             |
 | 2FA code        | ACCOUNT#{tenant}#{account}  | CODE             | yes             |
 | one-time code   | ACCOUNT#{tenant}#{account}  | CODE#{purpose}   | yes             |
 | login identifier| LOGINID#{tenant}#{nfkc-fold}| LOGINID          | no              |
@@ -85,6 +86,10 @@ def identifier_key(tenant_id: int, normalized: str) -> Item:
 
 
 def session_key(tenant_id: int, account_id: int, sid: str) -> Item:
+    """A customer's session lives with its account; an anonymous shopper's (account 0) under its
+    own key, so millions of visitors never share a partition."""
+    if account_id == 0:
+        return key(f"ANON#{tenant_id}#{sid}", f"SESSION#{sid}")
     return key(account_pk(tenant_id, account_id), f"SESSION#{sid}")
 
 
@@ -320,6 +325,7 @@ def login_item(login: Login) -> Item:
         updatedAt=iso(login.updated_at),
         last2FaAt=iso(login.last_2fa_at),
         passwordChangeRequired=login.password_change_required or None,
+        deletedAt=iso(login.deleted_at),
     )
 
 
@@ -350,6 +356,7 @@ def login_from(item: Item) -> Login:
         updated_at=_moment(data.get("updatedAt")),
         last_2fa_at=_moment(data.get("last2FaAt")),
         password_change_required=bool(data.get("passwordChangeRequired", False)),
+        deleted_at=_moment(data.get("deletedAt")),
     )
 
 
