@@ -13,7 +13,12 @@ from moto import mock_aws
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
+from tests.support.fixtures import DYNAMODB_BACKEND
 from tools import local_env, moto_transactions
+
+pytestmark = pytest.mark.skipif(
+    DYNAMODB_BACKEND != "moto", reason="the shim patches moto's in-memory backend, never DynamoDB Local"
+)
 
 TABLE = "shim-test"
 
