@@ -2,31 +2,14 @@
 // then deleteAccount; afterwards getAccount is 404, the old refresh token 401 (refreshUserAuthTicket),
 // a second deleteAccount 404, and a new account can addLoginToExistingCustomer (Create-Login) with the freed email.
 // Usage: API=http://127.0.0.1:3000 CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... EMAIL=... node delete_account.js
-const { APIAuthClient } = require('@kibocommerce/sdk-authentication')
-const { Configuration } = require('@kibocommerce/rest-sdk')
+const { appConfiguration, status } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const PASSWORD = 'sdk erasure passphrase 42'
 
-async function status(call) {
-  try {
-    await call()
-    return 200
-  } catch (error) {
-    return error.response ? error.response.status : String(error)
-  }
-}
-
 async function main() {
-  const { API, CLIENT_ID, CLIENT_SECRET, TENANT, SITE, EMAIL } = process.env
-  const auth = new APIAuthClient({ clientId: CLIENT_ID, sharedSecret: CLIENT_SECRET, authHost: API }, fetch)
-  const appTicket = await auth.authenticate()
-  const app = new Configuration({
-    apiHost: API,
-    tenantId: Number(TENANT),
-    siteId: Number(SITE),
-    accessToken: appTicket.access_token,
-  })
+  const { EMAIL } = process.env
+  const app = await appConfiguration()
   const accounts = new CustomerAccountApi(app)
   const tickets = new StorefrontAuthTicketApi(app)
 

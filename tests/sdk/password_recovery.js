@@ -6,8 +6,7 @@
 // changePasswords for two items; getLoginStateByEmailAddress and getLoginStateByUserName.
 // Usage: API=... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... EMAIL=... RESETS=... node password_recovery.js
 const fs = require('node:fs')
-const { APIAuthClient } = require('@kibocommerce/sdk-authentication')
-const { Configuration } = require('@kibocommerce/rest-sdk')
+const { appConfiguration } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const PASSWORD = 'sdk forgotten passphrase 42'
@@ -38,15 +37,8 @@ async function refusal(call) {
 }
 
 async function main() {
-  const { API, CLIENT_ID, CLIENT_SECRET, TENANT, SITE, EMAIL, RESETS } = process.env
-  const auth = new APIAuthClient({ clientId: CLIENT_ID, sharedSecret: CLIENT_SECRET, authHost: API }, fetch)
-  const appTicket = await auth.authenticate()
-  const app = new Configuration({
-    apiHost: API,
-    tenantId: Number(TENANT),
-    siteId: Number(SITE),
-    accessToken: appTicket.access_token,
-  })
+  const { EMAIL, RESETS } = process.env
+  const app = await appConfiguration()
   const accounts = new CustomerAccountApi(app)
   const tickets = new StorefrontAuthTicketApi(app)
   const signIn = (password) => tickets.createUserAuthTicket({ customerUserAuthInfo: { username: EMAIL, password } })

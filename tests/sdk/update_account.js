@@ -2,31 +2,14 @@
 // CustomerAccountApi.addAccountAndLogin twice, getAccount, then updateAccount with a new emailAddress
 // (sign-in works with the new email only) and updateAccount onto the other login's email (409).
 // Usage: API=http://127.0.0.1:3000 CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... EMAIL=... NEW_EMAIL=... TAKEN=... node update_account.js
-const { APIAuthClient } = require('@kibocommerce/sdk-authentication')
-const { Configuration } = require('@kibocommerce/rest-sdk')
+const { appConfiguration, status } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const PASSWORD = 'sdk update passphrase 42'
 
-async function status(call) {
-  try {
-    await call()
-    return 200
-  } catch (error) {
-    return error.response ? error.response.status : String(error)
-  }
-}
-
 async function main() {
-  const { API, CLIENT_ID, CLIENT_SECRET, TENANT, SITE, EMAIL, NEW_EMAIL, TAKEN } = process.env
-  const auth = new APIAuthClient({ clientId: CLIENT_ID, sharedSecret: CLIENT_SECRET, authHost: API }, fetch)
-  const appTicket = await auth.authenticate()
-  const app = new Configuration({
-    apiHost: API,
-    tenantId: Number(TENANT),
-    siteId: Number(SITE),
-    accessToken: appTicket.access_token,
-  })
+  const { EMAIL, NEW_EMAIL, TAKEN } = process.env
+  const app = await appConfiguration()
   const accounts = new CustomerAccountApi(app)
   const tickets = new StorefrontAuthTicketApi(app)
   const signIn = (username) =>
