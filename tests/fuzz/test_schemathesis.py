@@ -8,7 +8,7 @@ fewer behaviors), the right tenant and site, a real account id, a real shopper's
 credentials, a 2FA code the mailer received; the rest stay as generated (no token, any id). Each
 account a request creates is read back: what the API accepted, it must be able to return.
 
-CI runs about 2,300 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
+CI runs about 3,500 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
 operation, at least 100; a third as many negative ones), for example ``make fuzz FUZZ_EXAMPLES=2000``.
 """
 
