@@ -101,7 +101,7 @@ class AccountAdminService:
             except Conflict as taken:
                 field = "userName" if taken.field == "username" else taken.field
                 raise Conflict(f"The {field} is already used by another login.", field=field) from None
-            if login is not None and renamed is not None and _email_moved(login, renamed):
+            if login is not None and renamed is not None and not _same(login.email, renamed.email):
                 self._announce(caller, site_id, login, renamed, now, update)
             return after
         raise Unavailable("the account kept changing during its update")
@@ -179,10 +179,3 @@ def _same(one: str | None, other: str | None) -> bool:
     if one is None or other is None:
         return one is other
     return normalize_identifier(one) == normalize_identifier(other)
-
-
-def _email_moved(before: Login, after: Login) -> bool:
-    old, new = before.email, after.email
-    if old is None or new is None:
-        return old != new
-    return normalize_identifier(old) != normalize_identifier(new)
