@@ -4,6 +4,9 @@ The ticket has no ``customerAccount``; its ``jwtAccessToken`` says ``anon: "1"``
 token rotates like a signed-in shopper's (docs/contract.md §9).
 """
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from aws_lambda_powertools.event_handler import Response
 
 from customer_auth.api import runtime

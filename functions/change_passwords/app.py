@@ -1,6 +1,9 @@
 """POST /api/commerce/customer/accounts/Change-Passwords: up to 100 logins' passwords (or imported
 hashes) set in one call, each on its own; the answer says, item by item, which were changed."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

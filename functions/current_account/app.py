@@ -5,6 +5,9 @@ token), or by the ``jwtAccessToken`` sent as ``Authorization: Bearer``; either w
 must still be live, so a logged-out shopper is refused at once.
 """
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from aws_lambda_powertools.event_handler import Response
 
 from customer_auth.api import runtime

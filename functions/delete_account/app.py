@@ -1,6 +1,9 @@
 """DELETE /api/commerce/customer/accounts/{accountId}: erase an account with its login (Kibo's
 DeleteAccount). Every session ends at once; the email and user name are free again."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from aws_lambda_powertools.event_handler import Response
 
 from customer_auth.api import runtime

@@ -1,5 +1,8 @@
 """GET /.well-known/jwks.json (and /api/platform/jwks): the public keys that verify our JWTs."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 import json
 
 from aws_lambda_powertools.event_handler import Response

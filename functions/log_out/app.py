@@ -1,5 +1,8 @@
 """DELETE /api/commerce/customer/authtickets: end a session (scope=local) or all of the login's (global)."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,5 +1,8 @@
 """GET /api/commerce/customer/accounts/{accountId}/loginstate: Kibo's LoginState of an account's login."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from aws_lambda_powertools.event_handler import Response
 
 from customer_auth.api import runtime

@@ -1,6 +1,9 @@
 """POST /api/commerce/customer/accounts/loginstatebyemailaddress?emailAddress=: Kibo's LoginState
 of the login with that email address."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

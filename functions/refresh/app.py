@@ -3,6 +3,9 @@
 The token comes in the query string as Kibo's SDKs send it, or (recommended) in a JSON body.
 """
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,5 +1,8 @@
 """POST /api/commerce/customer/accounts/{accountId}/Set-Login-Locked: lock (true) or unlock (false)."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,6 +1,9 @@
 """POST /api/commerce/customer/accounts/{accountId}/Set-Password-Change-Required: while true, the
 right password gets 403 PASSWORD_CHANGE_REQUIRED at sign-in until the password is changed."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,5 +1,8 @@
 """GET /api/platform/tenants/{tenantId}: the tenant and its sites, for Kibo's SDK tenant lookup."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

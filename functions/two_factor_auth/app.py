@@ -4,6 +4,9 @@ The limited ``accessToken`` of the waiting sign-in travels in ``x-vol-user-claim
 ``{userId, otpCode}``. The right code trusts the device and region the sign-in came from.
 """
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

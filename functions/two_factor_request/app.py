@@ -4,6 +4,9 @@ The shopper is named by the limited ``accessToken`` of a sign-in that answered `
 (in ``x-vol-user-claims``). The code goes to the tenant's mailer through the outbox.
 """
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 

@@ -2,6 +2,9 @@
 (Kibo's UpdateAccount). A changed email or user name of an account with a login moves the login
 with it, in the same transaction; a changed email is announced to the old address."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,6 +1,9 @@
 """POST /api/commerce/customer/accounts/Update-Forgotten-Password: a new password with the
 confirmation code Reset-Password sent; every session of the login ends."""
 
+import customer_auth.coldstart  # noqa: F401 (first: the collector pauses while the function imports)
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -32,7 +32,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a few iterations (CI's smoke run)")
     parser.add_argument("--json", type=Path, help="also write the figures here (bench-results.json)")
     parser.add_argument("--iterations", type=int, help="warm requests per endpoint (300; --quick 3)")
-    parser.add_argument("--cold-runs", type=int, help="cold processes per function (5; --quick 1)")
+    parser.add_argument("--cold-runs", type=int, help="cold processes per function (7; --quick 1)")
     parser.add_argument("--hash-runs", type=int, help="Argon2id hashes and verifications (10; --quick 1)")
     parser.add_argument(
         "--sizes", help="stored accounts for the embedded backend (100,1000,10000; --quick 100; '' skips)"
@@ -50,7 +50,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     args.iterations = args.iterations or (3 if quick else 300)
     args.warmup = 1 if quick else 30
-    args.cold_runs = args.cold_runs or (1 if quick else 5)
+    args.cold_runs = args.cold_runs or (1 if quick else 7)
     args.hash_runs = args.hash_runs or (1 if quick else 10)
     sizes = args.sizes if args.sizes is not None else ("100" if quick else "100,1000,10000")
     args.sizes = [int(size) for size in sizes.split(",") if size]
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     cold_specs = [spec for spec in specs if not args.quick or args.only or spec.function in QUICK_COLD]
     floors, measured = cold.measure(cold_specs, secret, args.cold_runs, parallel=args.quick)
-    cold_floor, stack_floor = floors[cold.FLOOR], floors[cold.STACK]
+    cold_floor, stack_floor, paused_floor = floors[cold.FLOOR], floors[cold.STACK], floors[cold.STACK_PAUSED]
     cold_results: dict[str, cold.ColdResult | None] = {
         spec.function: measured.get(spec.function) for spec in specs
     }
@@ -164,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             "runs_ms": [round(run["init_ms"], 1) for run in stack_floor.runs],
             "peak_mib": round(stack_floor.peak_mib, 1),
             "modules": max(run["modules_after_init"] for run in stack_floor.runs),
+        },
+        "stack_floor_paused": {
+            "init_cpu_ms": round(paused_floor.init_cpu_ms, 1),
+            "runs_cpu_ms": [round(run["init_cpu_ms"], 1) for run in paused_floor.runs],
         },
         "hashing": {
             "profile": "owasp",
@@ -249,6 +253,8 @@ def _cold(
         "runs_ms": [round(run["init_ms"], 1) for run in cold_result.runs],
         "init_cpu_ms": round(cold_result.init_cpu_ms, 1),
         "ratio": round(cold_ratio, 2),
+        "excess_cpu_ms": round(excess, 1) if (excess := cold_result.excess_cpu_ms()) is not None else None,
+        "stages_cpu_ms": {stage: round(ms, 1) for stage, ms in cold_result.stages_cpu_ms().items()},
         "wall_ratio": round(cold_result.init_ms / stack_floor.init_ms, 2),
         "ratio_to_boto3_floor": round(cold_result.init_cpu_ms / cold_floor.init_cpu_ms, 2),
         "peak_mib": round(cold_result.peak_mib, 1),

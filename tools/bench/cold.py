@@ -21,6 +21,9 @@ FLOOR = "floor"
 """The boto3 floor process: import boto3, one DynamoDB client."""
 STACK = "stack"
 """The stack floor process: the boto3 floor plus pyjwt, pydantic and powertools, each used once."""
+STACK_PAUSED = "stack-paused"
+"""The stack floor with the collector paused as the functions pause it: reported beside the
+budget, so that the saving the pause brings is not mistaken for the functions' own code."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,22 @@ class ColdResult:
         if all("stack_cpu_ms" in run for run in self.runs):
             return float(statistics.median(run["init_cpu_ms"] / run["stack_cpu_ms"] for run in self.runs))
         return self.init_cpu_ms / stack_floor.init_cpu_ms
+
+    def excess_cpu_ms(self) -> float | None:
+        """The median over runs of the init's CPU time minus the stack floor run just before it:
+        what the function's own code costs (None when runs were not paired)."""
+        if not all("stack_cpu_ms" in run for run in self.runs):
+            return None
+        return float(statistics.median(run["init_cpu_ms"] - run["stack_cpu_ms"] for run in self.runs))
+
+    def stages_cpu_ms(self) -> dict[str, float]:
+        """The median CPU time of each stage of the init (import, settings and store, the
+        Secrets Manager client, the signing keys)."""
+        stages = self.runs[0].get("stages_cpu_ms", {}) if self.runs else {}
+        return {
+            stage: float(statistics.median(run["stages_cpu_ms"][stage] for run in self.runs))
+            for stage in stages
+        }
 
     @property
     def peak_mib(self) -> float:
@@ -113,14 +132,14 @@ def run_child(
 def measure(
     specs: list[ColdSpec], secret: str, runs: int, *, parallel: bool
 ) -> tuple[dict[str, ColdResult], dict[str, ColdResult]]:
-    """The two floors (FLOOR and STACK) and each function, ``runs`` times, after an untimed run
+    """The floors (FLOOR, STACK and STACK_PAUSED) and each function, ``runs`` times, after an untimed run
     of each floor and of one function (the files they share are then in the page cache). Each
     round runs the boto3 floor once, and the stack floor right before every function: a
     function's run records that floor's CPU time as ``stack_cpu_ms``, so that its ratio compares
     two processes that ran moments apart (on a shared machine a minute's load drifts)."""
     compile_bytecode()
     floor_env = floor_environment(secret)
-    floors = {FLOOR: ColdResult(), STACK: ColdResult()}
+    floors = {FLOOR: ColdResult(), STACK: ColdResult(), STACK_PAUSED: ColdResult()}
     results = {spec.function: ColdResult() for spec in specs}
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as temporary:
         workdir = Path(temporary)
@@ -151,6 +170,7 @@ def measure(
             function_run(specs[0])
         for _ in range(runs):
             floors[FLOOR].runs.append(floor_run(FLOOR))
+            floors[STACK_PAUSED].runs.append(floor_run(STACK_PAUSED))
             for spec in specs:
                 stack = floor_run(STACK)
                 floors[STACK].runs.append(stack)

@@ -6,6 +6,8 @@ It imports nothing of the bench: the clock starts on the first line, before any 
 built on this stack builds before its own code runs: the DynamoDB client, pyjwt signing one ES256
 token with a loaded key, one pydantic model, powertools' Logger and Metrics, and
 ``APIGatewayHttpResolver(enable_validation=True)`` with one route taking a body model.
+``stack-paused``: the same with the garbage collector paused as the functions pause it (a figure
+beside the budget, not the budget's floor).
 ``function``: what a function's container
 builds before it can answer (``init_ms``): ``import app`` from the function's directory with the
 layer on the path, ``settings()``, the DynamoDB client (``runtime.store()``), then the signing keys
@@ -45,6 +47,15 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB; not Linux
 
 
+def _spans(marks: dict[str, float]) -> dict[str, float]:
+    """Cumulative CPU marks as the CPU time of each stage."""
+    spans, before = {}, 0.0
+    for stage, at in marks.items():
+        spans[stage] = at - before
+        before = at
+    return spans
+
+
 def _floor() -> dict[str, object]:
     import boto3
 
@@ -53,7 +64,13 @@ def _floor() -> dict[str, object]:
     return {"init_ms": init_ms, "init_cpu_ms": _cpu_ms(), "peak_mib_init": _peak_mib()}
 
 
-def _stack_floor() -> dict[str, object]:
+def _stack_floor(paused: bool = False) -> dict[str, object]:
+    """``paused``: the collector paused while the stack is built, then its heap frozen, as each
+    function's init does (``customer_auth.coldstart``)."""
+    import gc
+
+    if paused:
+        gc.disable()
     import boto3
 
     boto3.client("dynamodb")
@@ -80,6 +97,9 @@ def _stack_floor() -> dict[str, object]:
     def create(thing: Thing) -> dict[str, object]:
         return thing.model_dump()
 
+    if paused:
+        gc.freeze()
+        gc.enable()
     init_ms = (perf_counter() - _T0) * 1000
     return {
         "init_ms": init_ms,
@@ -94,17 +114,20 @@ def _function(function_dir: str, layer_dir: str) -> dict[str, object]:
     import importlib
 
     handler_module = importlib.import_module("app")
+    stages = {"import": _cpu_ms()}
     from customer_auth.api import runtime
     from customer_auth.api.settings import settings
 
     settings()
     runtime.store()
+    stages["settings_and_store"] = _cpu_ms()
     from botocore.awsrequest import AWSResponse
     from botocore.compat import HTTPHeaders
 
     # What key_set() builds on the first request; built here so that its client can be answered
     # without a network.
     provider = runtime.secrets_provider()
+    stages["secrets_client"] = _cpu_ms()
     secret = os.environ["BENCH_SIGNING_SECRET"]
 
     def answer(**_: object) -> tuple[AWSResponse, dict[str, object]]:
@@ -120,9 +143,11 @@ def _function(function_dir: str, layer_dir: str) -> dict[str, object]:
     events.register("before-call.secrets-manager.GetSecretValue", answer)  # type: ignore[arg-type]
     runtime.jwt_codec()
     init_ms = (perf_counter() - _T0) * 1000
+    stages["signing_keys"] = _cpu_ms()
     return {
         "init_ms": init_ms,
-        "init_cpu_ms": _cpu_ms(),
+        "init_cpu_ms": stages["signing_keys"],
+        "stages_cpu_ms": _spans(stages),
         "peak_mib_init": _peak_mib(),
         "argon2_after_init": "argon2" in sys.modules,
         "modules_after_init": len(sys.modules),
@@ -218,6 +243,8 @@ def main() -> None:
         result = _floor()
     elif mode == "stack":
         result = _stack_floor()
+    elif mode == "stack-paused":
+        result = _stack_floor(paused=True)
     else:
         result = _function(function_dir, layer_dir)
         sys.stderr.write(INIT_DONE + "\n")  # where -X importtime's lines of the init end

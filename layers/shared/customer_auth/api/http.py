@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .. import coldstart
 from ..domain.apps import caller_from_app_token
 from ..domain.behaviors import Behavior
 from ..domain.caller import Caller
@@ -270,6 +271,7 @@ def lambda_entry(
     entry: LambdaHandler = logger.inject_lambda_context(
         metrics.log_metrics(traced), log_event=False, clear_state=True
     )
+    coldstart.init_done()  # the function is built: freeze its heap and let the collector run again
     return entry
 
 
