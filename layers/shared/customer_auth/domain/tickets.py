@@ -61,9 +61,10 @@ class _Family:
 
 
 class TicketService:
-    def __init__(self, store: SessionStore, sessions: SessionStarter, clock: Clock) -> None:
+    def __init__(self, store: SessionStore, sessions: SessionStarter, jwt: JwtCodec, clock: Clock) -> None:
         self._store = store
         self._sessions = sessions
+        self._jwt = jwt
         self._clock = clock
 
     def anonymous_ticket(self, caller: Caller, site_id: int | None) -> CustomerAuthTicket:
@@ -117,9 +118,9 @@ class TicketService:
             with retry:
                 now = self._clock()
                 family = self._family(caller, locator, digest, now)
-                # As refresh treats it: the head, or its parent inside the grace window (a client that
-                # lost the refresh's answer); any older token is a reuse, so a leaked one revokes its
-                # family and ends nothing else.
+                # As refresh treats it: the head, or its parent inside the grace window (a client
+                # that lost the refresh's answer); any older token is a reuse, so a leaked one
+                # revokes its family and ends nothing else.
                 if digest != family.session.head_digest and not _in_grace(family, digest, now):
                     raise self._revoked_for_reuse(family.session)
                 if scope is LogoutScope.LOCAL or family.login is None:
@@ -128,21 +129,37 @@ class TicketService:
                 self._store.replace_login(family.login, family.login.revoked(now))
                 return
 
-    def current_account(self, caller: Caller, access_token: str) -> CustomerAccount:
-        """The account of a live session, named by its opaque access token."""
+    def current_account(
+        self,
+        caller: Caller | None,
+        access_token: str | None,
+        jwt: str | None,
+        tenant_id: int | None,
+        site_id: int | None,
+    ) -> CustomerAccount:
+        """The signed-in shopper's own account, named by its opaque ``access_token`` (sent by the
+        app ``caller``) or else by its signed ``jwt``; either way its session must still be live,
+        so a logged-out shopper is refused at once."""
+        if caller is not None and access_token is not None:
+            return self._account_of_access_token(caller, access_token)
+        if jwt is None:
+            raise Unauthenticated(
+                "A shopper token is required: its accessToken in x-vol-user-claims, "
+                "or its jwtAccessToken as Authorization: Bearer."
+            )
+        return self._account_of_jwt(jwt, tenant_id, site_id)
+
+    def _account_of_access_token(self, caller: Caller, access_token: str) -> CustomerAccount:
         live = live_session(self._store, caller, access_token, self._clock())
         if live is None or not live.session.is_complete():
             raise dead_session()  # a session waiting for its second factor is good only for the 2FA routes
         return live.account.account
 
-    def current_account_from_jwt(
-        self, jwt: JwtCodec, token: str, tenant_id: int | None, site_id: int | None
-    ) -> CustomerAccount:
-        """The account of a live session, named by its signed ``jwtAccessToken``; the tenant and
-        site headers, when sent, must be the session's."""
+    def _account_of_jwt(self, token: str, tenant_id: int | None, site_id: int | None) -> CustomerAccount:
+        """The tenant and site headers, when sent, must be the session's."""
         now = self._clock()
         try:
-            claims = jwt.verify(token, "shopper", now)
+            claims = self._jwt.verify(token, "shopper", now)
         except InvalidJwt:
             raise dead_session() from None
         locator = _jwt_locator(claims)
