@@ -71,23 +71,30 @@ class CredentialService:
 
     def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:
         """Lock (revoking every session) or unlock the account's login."""
+        self._change(caller, account_id, lambda login, now: login.locked(now, locked=locked), in_step=True)
+
+    def set_password_change_required(self, caller: Caller, account_id: int, required: bool) -> None:
+        """Require (or stop requiring) a password change before the login's next sign-in."""
+        self._change(
+            caller,
+            account_id,
+            lambda login, now: login.change_required(now, required=required),
+            in_step=False,
+        )
+
+    def _change(
+        self, caller: Caller, account_id: int, change: Callable[[Login, datetime], Login], *, in_step: bool
+    ) -> None:
+        """The login changed by ``change``; with ``in_step``, the account's flags follow it."""
         retry = Retry()
         while True:
             with retry:
                 _, stored, login = self._fresh_read(caller, account_id, retry)
                 now = self._clock()
-                after = login.locked(now, locked=locked)
-                self._store.replace_login(login, after, account_in_step(stored, after, now))
-                return
-
-    def set_password_change_required(self, caller: Caller, account_id: int, required: bool) -> None:
-        """Require (or stop requiring) a password change before the login's next sign-in."""
-        retry = Retry()
-        while True:
-            with retry:
-                _, _, login = self._fresh_read(caller, account_id, retry)
-                now = self._clock()
-                self._store.replace_login(login, login.change_required(now, required=required))
+                after = change(login, now)
+                self._store.replace_login(
+                    login, after, account_in_step(stored, after, now) if in_step else None
+                )
                 return
 
     def _fresh_read(

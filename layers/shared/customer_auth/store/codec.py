@@ -2,10 +2,11 @@
 
 A field is stored under its camelCase name (``password_hash`` as ``passwordHash``); a codec names
 only the fields that break the rule. Values are stored as DynamoDB holds them: a datetime as ISO
-8601 text, or as epoch seconds when its attribute is the table's TTL; tuples as lists; sets as
-sorted lists; a nested record as a map, or with its attributes beside its parent's when ``flat``;
-``None`` not at all. Reading turns each attribute back by the field's declared type; an absent
-attribute reads as ``None`` where the type allows it, else as the field's default.
+8601 text; tuples as lists; sets as sorted lists; a nested record as a map, or with its
+attributes beside its parent's when ``flat``; ``None`` not at all. Reading turns each attribute
+back by the field's declared type; an absent attribute reads as ``None`` where the type allows
+it, else as the field's default. A record's ``expires_at`` (a field or a property) is its item's
+TTL: epoch seconds under ``expiresAt``.
 
 Each codec works out its fields on first use, not at import (cold starts).
 """
@@ -65,23 +66,24 @@ class Codec[R]:
         from_key: Mapping[str, str] | None = None,
         flat: Collection[str] = (),
         sparse: Collection[str] = (),
-        ttl: str | None = None,
     ) -> None:
         """``names``: field -> stored name, where camelCase does not give it. ``convert``: field ->
         (write, read) for a value no rule covers. ``from_key``: field -> the ``pk`` prefix it
         follows (not stored again). ``flat``: nested records stored beside their parent's fields.
-        ``sparse``: fields left out when empty or false. ``ttl``: the attribute (a field or a
-        property) whose time is the item's TTL, when no field is stored under the TTL's name."""
-        self._record, self.kind, self._key, self._ttl = record, kind, key, ttl
+        ``sparse``: fields left out when empty or false."""
+        self._record, self.kind, self._key = record, kind, key
         self._names, self._convert = names or {}, convert or {}
         self._from_key, self._flat, self._sparse = from_key or {}, flat, sparse
         self._plan: list[_Field] | None = None
 
-    def item(self, record: R, **extra: Any) -> Item:
-        """The record's item: its key, its attributes and any ``extra`` ones."""
+    def key(self, record: R) -> Item:
         if self._key is None:
             raise TypeError(f"{self._record.__name__} is stored only inside another item")
-        return to_item(self._key(record), **self.attributes(record), **extra)
+        return self._key(record)
+
+    def item(self, record: R, **extra: Any) -> Item:
+        """The record's item: its key, its attributes and any ``extra`` ones."""
+        return to_item(self.key(record), **self.attributes(record), **extra)
 
     def record(self, item: Item) -> R:
         """The record an item holds."""
@@ -96,7 +98,7 @@ class Codec[R]:
                 values.update(f.flat.attributes(value))
             elif f.key_prefix is None and not (f.name in self._sparse and not value):
                 values[f.stored] = None if value is None else f.write(value)
-        if self._ttl is not None and (moment := getattr(record, self._ttl)) is not None:
+        if (moment := getattr(record, "expires_at", None)) is not None:
             values[TTL_ATTRIBUTE] = epoch(moment)
         return {name: value for name, value in values.items() if value is not None}
 

@@ -43,7 +43,7 @@ from ..domain.tenants import SignInPolicy, Tenant, TokenPolicy, TwoFactorPolicy
 from ..models.account import CustomerAccount
 from .codec import TTL_ATTRIBUTE, Codec, Item, codec_of, epoch, from_item, nested, to_item
 
-__all__ = ["TTL_ATTRIBUTE", "Item", "epoch", "from_item", "to_item"]
+__all__ = ["TTL_ATTRIBUTE", "Codec", "Item", "epoch", "from_item", "to_item"]
 
 
 def key(pk: str, sk: str) -> Item:
@@ -143,7 +143,6 @@ SESSION = Codec(
     kind="session",
     key=lambda s: session_key(s.tenant_id, s.account_id, s.sid),
     names={"awaiting": "awaiting2Fa"},
-    ttl="refresh_expires_at",
 )
 nested(AwaitedSecondFactor, flat={"device"})
 ACCESS = Codec(
@@ -152,18 +151,12 @@ ACCESS = Codec(
 REFRESH = Codec(
     SessionToken, kind="refreshToken", key=lambda t: refresh_key(t.digest), from_key={"digest": "REFRESH#"}
 )
-CHALLENGE = Codec(
-    CodeChallenge,
-    kind="twoFactorCode",
-    key=lambda c: challenge_key(c.tenant_id, c.account_id),
-    ttl="expires_at",
-)
+CHALLENGE = Codec(CodeChallenge, kind="twoFactorCode", key=lambda c: challenge_key(c.tenant_id, c.account_id))
 ONE_TIME_CODE = Codec(
     OneTimeCode,
     kind="oneTimeCode",
     key=lambda c: one_time_code_key(c.tenant_id, c.account_id, c.purpose),
     names={"digest": "codeDigest"},
-    ttl="expires_at",
 )
 
 tenant_item, tenant_from = TENANT.item, TENANT.record
