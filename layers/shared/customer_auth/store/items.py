@@ -1,20 +1,20 @@
 """Item keys and codecs for the single table.
 
-| item            | pk                          | sk               | TTL (expiresAt) |
-|-----------------|-----------------------------|------------------|-----------------|
-| tenant          | TENANT#{tenant}             | TENANT           | no              |
-| app client      | CLIENT#{clientId}           | CLIENT           | no              |
-| app refresh     | APPREFRESH#{sha256}         | APPREFRESH       | yes             |
-| account         | ACCOUNT#{tenant}#{account}  | ACCOUNT          | no              |
-| login           | ACCOUNT#{tenant}#{account}  | LOGIN            | no              |
-| session         | ACCOUNT#{tenant}#{account}  | SESSION#{sid}    | yes             |
-| anonymous sess. | ANON#{tenant}#{sid}         | SESSION#{sid}    | yes             |
-| 2FA code        | ACCOUNT#{tenant}#{account}  | CODE             | yes             |
-| one-time code   | ACCOUNT#{tenant}#{account}  | CODE#{purpose}   | yes             |
-| login identifier| LOGINID#{tenant}#{nfkc-fold}| LOGINID          | no              |
-| access token    | ACCESS#{sha256}             | ACCESS           | yes             |
-| refresh token   | REFRESH#{sha256}            | REFRESH          | yes             |
-| (never stored)  | LOGINID#{tenant}#{nfkc-fold}| NEVER            | -               |
+| item            | pk                          | sk               | TTL (expiresAt) | codec           |
+|-----------------|-----------------------------|------------------|-----------------|-----------------|
+| tenant          | TENANT#{tenant}             | TENANT           | no              | TENANT          |
+| app client      | CLIENT#{clientId}           | CLIENT           | no              | CLIENT          |
+| app refresh     | APPREFRESH#{sha256}         | APPREFRESH       | yes             | APP_REFRESH     |
+| account         | ACCOUNT#{tenant}#{account}  | ACCOUNT          | no              | ACCOUNT         |
+| login           | ACCOUNT#{tenant}#{account}  | LOGIN            | no              | LOGIN           |
+| session         | ACCOUNT#{tenant}#{account}  | SESSION#{sid}    | yes             | SESSION         |
+| anonymous sess. | ANON#{tenant}#{sid}         | SESSION#{sid}    | yes             | SESSION         |
+| 2FA code        | ACCOUNT#{tenant}#{account}  | CODE             | yes             | CHALLENGE       |
+| one-time code   | ACCOUNT#{tenant}#{account}  | CODE#{purpose}   | yes             | ONE_TIME_CODE   |
+| login identifier| LOGINID#{tenant}#{nfkc-fold}| LOGINID          | no              | identifier_item |
+| access token    | ACCESS#{sha256}             | ACCESS           | yes             | ACCESS          |
+| refresh token   | REFRESH#{sha256}            | REFRESH          | yes             | REFRESH         |
+| (never stored)  | LOGINID#{tenant}#{nfkc-fold}| NEVER            | -               | -               |
 
 Every key is spread by an id or a digest: no write path touches a shared hot item.
 
