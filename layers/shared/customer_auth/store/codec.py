@@ -142,7 +142,10 @@ def nested[R](record: type[R], **options: Any) -> Codec[R]:
 
 def codec_of[R](record: type[R]) -> Codec[R]:
     """The codec of a record stored inside another item (declared with ``nested``, or the rules)."""
-    return _nested.setdefault(record, Codec(record))
+    codec = _nested.get(record)
+    if codec is None:
+        codec = _nested[record] = Codec(record)
+    return codec
 
 
 def _camel(name: str) -> str:
