@@ -1,9 +1,10 @@
-"""``python -m tools.kibo_schemas [KIBO_DIR]``: the parts of Kibo's published specs our bodies are
-checked against, copied into tests/kibo/schemas.json.
+"""``python -m tools.kibo_schemas KIBO_DIR``: the parts of Kibo's published OpenAPI specs our
+bodies are checked against, copied into tests/kibo/schemas.json.
 
-The conformance test must run on a clean clone, where Kibo's specs (``../shared/kibo`` beside the
-repository) may not be. This keeps the five schemas it checks and everything they refer to,
-unchanged, with the spec each came from.
+KIBO_DIR holds Kibo's ``openapi_customer.json`` and ``openapi_appdevelopment.json`` as Kibo
+publishes them. The repository keeps only this copy, so the conformance test runs on a clean
+clone: the five schemas it checks and everything they refer to, unchanged, with the spec each
+came from.
 """
 
 import json
@@ -48,7 +49,10 @@ def kept_schemas(spec: dict[str, Any], names: list[str]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    kibo = Path(argv[0]) if argv else ROOT.parent / "shared" / "kibo"
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    kibo = Path(argv[0])
     document = {
         spec_file: {
             "components": {"schemas": kept_schemas(json.loads((kibo / spec_file).read_text()), names)}

@@ -23,7 +23,6 @@ from customer_auth.api.http import (
     user_claims,
 )
 from customer_auth.api.params import ResponseFields
-from customer_auth.domain.errors import Unauthenticated
 from customer_auth.models.account import CustomerAccount
 
 app = make_resolver()
@@ -40,21 +39,12 @@ app = make_resolver()
 )
 def current_account(response_fields: ResponseFields = None) -> Response[str]:
     headers = app.current_event.headers
-    tickets = runtime.ticket_service()
     access_token = user_claims(headers)
-    if access_token:
-        request = authorize(headers, None)
-        account = tickets.current_account(request.caller, access_token)
-    else:
-        token = bearer_token(headers)
-        if token is None:
-            raise Unauthenticated(
-                "A shopper token is required: its accessToken in x-vol-user-claims, "
-                "or its jwtAccessToken as Authorization: Bearer."
-            )
-        account = tickets.current_account_from_jwt(
-            runtime.jwt_codec(), token, tenant_header_of(headers), site_header_of(headers)
-        )
+    # An opaque access token comes with the app's own token, which names the caller.
+    caller = authorize(headers, None).caller if access_token else None
+    account = runtime.ticket_service().current_account(
+        caller, access_token, bearer_token(headers), tenant_header_of(headers), site_header_of(headers)
+    )
     return json_response(account.to_wire(), response_fields)
 
 

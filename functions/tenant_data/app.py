@@ -12,7 +12,6 @@ from customer_auth.api import runtime
 from customer_auth.api.docs import route_docs
 from customer_auth.api.http import authorize, json_response, lambda_entry, make_resolver
 from customer_auth.api.params import ResponseFields
-from customer_auth.domain.errors import Forbidden, NotFound
 from customer_auth.models.tenant import TenantData
 
 app = make_resolver()
@@ -27,11 +26,7 @@ def tenant_data(
     response_fields: ResponseFields = None,
 ) -> Response[str]:
     request = authorize(app.current_event.headers, None)
-    if tenantId != request.caller.tenant_id:
-        raise Forbidden("The application token is not valid for this tenant.")
-    tenant = runtime.store().get_tenant(tenantId)
-    if tenant is None:
-        raise NotFound(f"Tenant {tenantId} was not found.", field="tenantId")
+    tenant = runtime.tenant_service().tenant(request.caller, tenantId)
     return json_response(TenantData.of(tenant).to_wire(), response_fields)
 
 

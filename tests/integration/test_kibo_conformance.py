@@ -1,5 +1,6 @@
-"""Our bodies against Kibo's own published schemas (../shared/kibo/openapi_*.json, of which
-tests/kibo/schemas.json keeps the parts checked here: `python -m tools.kibo_schemas`): what Kibo's
+"""Our bodies against Kibo's own published schemas (its openapi_customer.json and
+openapi_appdevelopment.json, of which tests/kibo/schemas.json keeps the parts checked here:
+`python -m tools.kibo_schemas KIBO_DIR`): what Kibo's
 typed SDKs parse must parse. OpenAPI 3.0's ``nullable`` is turned into JSON Schema's ``null``
 type, and every ``$ref`` resolves inside Kibo's document."""
 

@@ -13,6 +13,7 @@ from botocore.config import Config
 from ..domain.accounts import AccountService
 from ..domain.apps import AppAuthService, AppTokenLifetimes
 from ..domain.clock import Clock, system_clock
+from ..domain.tenants import TenantService
 from ..store.dynamodb import DynamoStore
 from ..tokens.jwt import JwtCodec
 from ..tokens.keys import KeySet, key_set_from_secret
@@ -96,6 +97,10 @@ def account_service() -> AccountService:
     return AccountService(store(), now_clock())
 
 
+def tenant_service() -> TenantService:
+    return TenantService(store())
+
+
 def app_auth_service() -> AppAuthService:
     config = settings()
     lifetimes = AppTokenLifetimes(config.app_token_ttl_seconds, config.app_refresh_ttl_seconds)
@@ -127,7 +132,8 @@ def ticket_service() -> "TicketService":
     from ..domain.sessions import SessionStarter
     from ..domain.tickets import TicketService
 
-    return TicketService(store(), SessionStarter(jwt_codec()), now_clock())
+    jwt = jwt_codec()
+    return TicketService(store(), SessionStarter(jwt), jwt, now_clock())
 
 
 def two_factor_service() -> "TwoFactorService":

@@ -27,6 +27,7 @@ from .errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
 from .identity import checked_email, checked_username
 from .ports import AccountAdminStore, EventOutbox, OutboxEvent
 from .records import AccountChange, AccountUpdate, Login, normalize_identifier
+from .retry import Retry
 
 EMAIL_CHANGED_EVENT = "AccountEmailChanged"
 
@@ -85,26 +86,25 @@ class AccountAdminService:
     ) -> CustomerAccount:
         """Replace the account's client-owned fields; its login's identifiers move with it."""
         check_new_account(requested)
-        for _ in range(_ATTEMPTS):
-            context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
-            stored, login = context.account, context.login
-            if stored is None or (login is not None and login.deleted_at is not None):
-                raise not_found(account_id)
-            now = self._clock()
-            after = updated_account(caller, stored.account, requested, login is not None, now)
-            renamed = _renamed(login, after, now)
-            update = AccountUpdate(AccountChange(stored, after), login, renamed)
-            try:
-                self._store.update_account(update)
-            except ConcurrentUpdate:
-                continue
-            except Conflict as taken:
-                field = "userName" if taken.field == "username" else taken.field
-                raise Conflict(f"The {field} is already used by another login.", field=field) from None
-            if login is not None and renamed is not None and not _same(login.email, renamed.email):
-                self._announce(caller, site_id, login, renamed, now, update)
-            return after
-        raise Unavailable("the account kept changing during its update")
+        retry = Retry(_ATTEMPTS)
+        while True:
+            with retry:
+                context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
+                stored, login = context.account, context.login
+                if stored is None or (login is not None and login.deleted_at is not None):
+                    raise not_found(account_id)
+                now = self._clock()
+                after = updated_account(caller, stored.account, requested, login is not None, now)
+                renamed = _renamed(login, after, now)
+                update = AccountUpdate(AccountChange(stored, after), login, renamed)
+                try:
+                    self._store.update_account(update)
+                except Conflict as taken:
+                    field = "userName" if taken.field == "username" else taken.field
+                    raise Conflict(f"The {field} is already used by another login.", field=field) from None
+                if login is not None and renamed is not None and not _same(login.email, renamed.email):
+                    self._announce(caller, site_id, login, renamed, now, update)
+                return after
 
     def _announce(
         self,
@@ -143,25 +143,21 @@ class AccountAdminService:
     def delete(self, caller: Caller, account_id: int) -> None:
         """Delete the account, its login, sessions, codes and identifier reservations; 404 when
         there is no such account in the caller's tenant (a second delete too)."""
-        for _ in range(_ATTEMPTS):
-            context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
-            stored, login = context.account, context.login
-            if stored is None:
-                raise not_found(account_id)
-            if login is not None and login.deleted_at is None:
-                marked = login.deleting(self._clock())
-                try:
+        # A lost race (the login or the account changed: an update, a Create-Login) reads again.
+        retry = Retry(_ATTEMPTS)
+        while True:
+            with retry:
+                context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
+                stored, login = context.account, context.login
+                if stored is None:
+                    raise not_found(account_id)
+                if login is not None and login.deleted_at is None:
+                    marked = login.deleting(self._clock())
                     self._store.replace_login(login, marked)
-                except ConcurrentUpdate:
-                    continue  # the login changed under us: read it again
-                login = marked
-            self._store.clear_account_partition(caller.tenant_id, account_id)
-            try:
+                    login = marked
+                self._store.clear_account_partition(caller.tenant_id, account_id)
                 self._store.delete_account(stored, login)
-            except ConcurrentUpdate:
-                continue  # the account changed (an update, a Create-Login): read it again
-            return
-        raise Unavailable("the account kept changing during its delete")
+                return
 
 
 def _renamed(login: Login | None, account: CustomerAccount, now: datetime) -> Login | None:

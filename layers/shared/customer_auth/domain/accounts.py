@@ -6,9 +6,10 @@ from datetime import datetime
 from ..models.account import AuditInfo, CustomerAccount
 from .caller import Caller
 from .clock import Clock
-from .errors import InvalidParameter, NotFound, Unavailable
+from .errors import AccountIdTaken, InvalidParameter, NotFound
 from .identity import checked_email
 from .ports import AccountStore
+from .retry import Retry
 
 MAX_ACCOUNT_ID = 2**31 - 1
 """Kibo's account ids are int32; SDKs in typed languages hold them as such."""
@@ -79,11 +80,13 @@ class AccountService:
         """Create an account from the client's fields; the server owns ids, login and audit fields."""
         check_new_account(requested)
         now = self._clock()
-        for _ in range(ID_ATTEMPTS):
-            account = new_account(caller, requested, random_account_id(), now)
-            if self._store.insert_account(caller.tenant_id, account):
+        retry = Retry(ID_ATTEMPTS, also=AccountIdTaken)
+        while True:
+            with retry:
+                account = new_account(caller, requested, random_account_id(), now)
+                if not self._store.insert_account(caller.tenant_id, account):
+                    raise AccountIdTaken()
                 return account
-        raise Unavailable("could not allocate an account id")
 
     def get(self, caller: Caller, account_id: int) -> CustomerAccount:
         stored = self._store.get_account(caller.tenant_id, account_id)

@@ -8,15 +8,15 @@ from ..tokens.jwt import InvalidJwt, JwtCodec
 from ..tokens.opaque import new_opaque_token, token_digest
 from .caller import Caller
 from .clock import Clock
-from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unauthenticated, Unavailable
+from .errors import InvalidCredentials, InvalidParameter, Unauthenticated
 from .ports import AppStore
 from .records import AppClient, AppRefreshToken
+from .retry import Retry
 
 GRANT_TYPES = frozenset({"client_credentials", "refresh_token"})
 
 _BAD_CLIENT = "The client credentials are not valid."
 _BAD_REFRESH = "The refresh token is not valid."
-_RENEW_ATTEMPTS = 3
 # Compared against when the client does not exist, so both paths do the same work.
 _DUMMY_DIGEST = token_digest("no such client")
 
@@ -68,19 +68,21 @@ class AppAuthService:
         return tokens
 
     def _renew(self, client_id: str, client_secret: str, refresh_token: str) -> AppTokens:
-        for _ in range(_RENEW_ATTEMPTS):
-            client, stored = self._store.get_client_and_refresh(client_id, token_digest(refresh_token))
-            client = self._verified_client(client, client_secret)
-            if stored is None or stored.client_id != client.client_id or stored.expires_at <= self._clock():
-                raise InvalidCredentials(_BAD_REFRESH)
-            tokens, record = self._mint(client)
-            try:
+        retry = Retry()  # a lost race re-reads: if another renewal used the token, it is refused
+        while True:
+            with retry:
+                client, stored = self._store.get_client_and_refresh(client_id, token_digest(refresh_token))
+                client = self._verified_client(client, client_secret)
+                if (
+                    stored is None
+                    or stored.client_id != client.client_id
+                    or stored.expires_at <= self._clock()
+                ):
+                    raise InvalidCredentials(_BAD_REFRESH)
+                tokens, record = self._mint(client)
                 if not self._store.rotate_app_refresh(stored, record):
                     raise InvalidCredentials(_BAD_REFRESH)
-            except ConcurrentUpdate:
-                continue  # re-read: if another renewal used the token, it is refused above
-            return tokens
-        raise Unavailable("the app refresh token kept conflicting")
+                return tokens
 
     def _verified_client(self, client: AppClient | None, secret: str) -> AppClient:
         expected = client.secret_digest if client is not None else _DUMMY_DIGEST

@@ -8,7 +8,6 @@ from ..models.auth import AccountPasswordInfo, ChangePasswordResult, ChangePassw
 from .caller import Caller
 from .clock import Clock
 from .errors import (
-    ConcurrentUpdate,
     DomainError,
     Forbidden,
     InvalidCredentials,
@@ -19,6 +18,7 @@ from .errors import (
 from .passwords import PasswordHasher, check_importable_hash, check_password_policy
 from .ports import SessionStore
 from .records import UNKNOWN_DEVICE, account_in_step
+from .retry import Retry
 from .signin import PasswordCheck
 from .tenants import usable_tenant
 
@@ -99,50 +99,45 @@ class BulkPasswordService:
             else None
         )
         new_hash: str | None = None
-        rounds = 0
+        retry = Retry()
         while True:
-            context = self._store.load_login(caller.tenant_id, item.account_id)
-            login, stored = context.login, context.account
-            if stored is None or login is None:
-                raise NotFound(f"Account {item.account_id} has no login.", field="accountId")
-            if item.user_id is not None and item.user_id != login.user_id:
-                raise NotFound(f"Account {item.account_id} has no login with this userId.", field="userId")
-            policy = usable_tenant(context.tenant, None).sign_in_policy
-            rounds += 1
-            if rounds > policy.login_write_rounds():
-                raise Unavailable("the login kept changing")
-            if info.new_password is not None:
-                check_password_policy(
-                    info.new_password,
-                    [i for i in (login.email, login.username) if i],
-                    require_letter_and_digit=policy.require_letter_and_digit,
-                    field="newPassword",
-                )
-            now = self._clock()
-            locked = login.is_locked_for(UNKNOWN_DEVICE, now)
-            if locked and (check is not None or not unlock):
-                # As Change-Password: during a lock the old password is not looked at, so a lock is
-                # no oracle for it; an administrator unlocks by setting a password without one.
-                raise Forbidden(
-                    "The login is locked; leave out oldPassword and set unlockAccount to unlock it "
-                    "with this change."
-                )
-            if check is not None and not check.matches(login):
-                try:
+            with retry:
+                context = self._store.load_login(caller.tenant_id, item.account_id)
+                login, stored = context.login, context.account
+                if stored is None or login is None:
+                    raise NotFound(f"Account {item.account_id} has no login.", field="accountId")
+                if item.user_id is not None and item.user_id != login.user_id:
+                    raise NotFound(
+                        f"Account {item.account_id} has no login with this userId.", field="userId"
+                    )
+                policy = usable_tenant(context.tenant, None).sign_in_policy
+                retry.at_most(policy.login_write_rounds())  # as many rounds as racing sign-ins can force
+                if info.new_password is not None:
+                    check_password_policy(
+                        info.new_password,
+                        [i for i in (login.email, login.username) if i],
+                        require_letter_and_digit=policy.require_letter_and_digit,
+                        field="newPassword",
+                    )
+                now = self._clock()
+                locked = login.is_locked_for(UNKNOWN_DEVICE, now)
+                if locked and (check is not None or not unlock):
+                    # As Change-Password: during a lock the old password is not looked at, so a lock is
+                    # no oracle for it; an administrator unlocks by setting a password without one.
+                    raise Forbidden(
+                        "The login is locked; leave out oldPassword and set unlockAccount to unlock it "
+                        "with this change."
+                    )
+                if check is not None and not check.matches(login):
                     self._store.replace_login(login, login.after_failure(UNKNOWN_DEVICE, now, policy))
-                except ConcurrentUpdate:
-                    continue
-                raise InvalidCredentials("The old password is not valid.", field="oldPassword")
-            external, password = info.external_password, info.new_password
-            if external is not None:
-                after = login.with_imported_hash(external, now, unlock=unlock)
-            elif password is not None:
-                new_hash = new_hash or self._hasher().hash(password)
-                after = login.with_password(new_hash, now, unlock=unlock)
-            else:  # refused above; here for the type checker
-                raise InvalidParameter("newPassword is required.", field="newPassword")
-            try:
+                    raise InvalidCredentials("The old password is not valid.", field="oldPassword")
+                external, password = info.external_password, info.new_password
+                if external is not None:
+                    after = login.with_imported_hash(external, now, unlock=unlock)
+                elif password is not None:
+                    new_hash = new_hash or self._hasher().hash(password)
+                    after = login.with_password(new_hash, now, unlock=unlock)
+                else:  # refused above; here for the type checker
+                    raise InvalidParameter("newPassword is required.", field="newPassword")
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
-            except ConcurrentUpdate:
-                continue
-            return
+                return

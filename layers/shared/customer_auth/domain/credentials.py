@@ -1,12 +1,12 @@
 """A login's credential and lock, managed by the storefront's app: change password, lock, state."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 from ..models.auth import CustomerPasswordInfo, LoginState
 from .caller import Caller
 from .clock import Clock
-from .errors import ConcurrentUpdate, Forbidden, InvalidCredentials, InvalidParameter, NotFound, Unavailable
+from .errors import Forbidden, InvalidCredentials, InvalidParameter, NotFound
 from .passwords import PasswordHasher, check_password_policy
 from .ports import SessionStore
 from .records import (
@@ -17,6 +17,7 @@ from .records import (
     account_in_step,
     normalize_identifier,
 )
+from .retry import Retry
 from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
@@ -42,68 +43,68 @@ class CredentialService:
             )
         check = PasswordCheck(self._hasher(), info.old_password)
         new_hash: str | None = None
-        for tenant, stored, login in self._fresh_reads(caller, account_id):
-            check_password_policy(
-                info.new_password,
-                [i for i in (login.email, login.username) if i],
-                require_letter_and_digit=tenant.sign_in_policy.require_letter_and_digit,
-                field="newPassword",
-            )
-            now = self._clock()
-            if login.is_locked_for(UNKNOWN_DEVICE, now):
-                # Lockout exists to stop password guessing, so during a lock the old password is
-                # not even checked: right and wrong get this same answer, unlockAccount or not. A
-                # lock ends with its cooldown or with Set-Login-Locked false.
-                raise Forbidden("The login is locked.")
-            if not check.matches(login):
-                try:
+        retry = Retry()
+        while True:
+            with retry:
+                tenant, stored, login = self._fresh_read(caller, account_id, retry)
+                check_password_policy(
+                    info.new_password,
+                    [i for i in (login.email, login.username) if i],
+                    require_letter_and_digit=tenant.sign_in_policy.require_letter_and_digit,
+                    field="newPassword",
+                )
+                now = self._clock()
+                if login.is_locked_for(UNKNOWN_DEVICE, now):
+                    # Lockout exists to stop password guessing, so during a lock the old password is
+                    # not even checked: right and wrong get this same answer, unlockAccount or not. A
+                    # lock ends with its cooldown or with Set-Login-Locked false.
+                    raise Forbidden("The login is locked.")
+                if not check.matches(login):
                     self._store.replace_login(
                         login, login.after_failure(UNKNOWN_DEVICE, now, tenant.sign_in_policy)
                     )
-                except ConcurrentUpdate:
-                    continue
-                raise InvalidCredentials("The old password is not valid.", field="oldPassword")
-            new_hash = new_hash or self._hasher().hash(info.new_password)
-            after = login.with_password(new_hash, now, unlock=unlock)
-            try:
+                    raise InvalidCredentials("The old password is not valid.", field="oldPassword")
+                new_hash = new_hash or self._hasher().hash(info.new_password)
+                after = login.with_password(new_hash, now, unlock=unlock)
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
-            except ConcurrentUpdate:
-                continue
-            return
+                return
 
     def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:
         """Lock (revoking every session) or unlock the account's login."""
-        for _, stored, login in self._fresh_reads(caller, account_id):
-            now = self._clock()
-            after = login.locked(now, locked=locked)
-            try:
-                self._store.replace_login(login, after, account_in_step(stored, after, now))
-            except ConcurrentUpdate:
-                continue
-            return
+        self._change(caller, account_id, lambda login, now: login.locked(now, locked=locked), in_step=True)
 
     def set_password_change_required(self, caller: Caller, account_id: int, required: bool) -> None:
         """Require (or stop requiring) a password change before the login's next sign-in."""
-        for _, _, login in self._fresh_reads(caller, account_id):
-            now = self._clock()
-            try:
-                self._store.replace_login(login, login.change_required(now, required=required))
-            except ConcurrentUpdate:
-                continue
-            return
+        self._change(
+            caller,
+            account_id,
+            lambda login, now: login.change_required(now, required=required),
+            in_step=False,
+        )
 
-    def _fresh_reads(self, caller: Caller, account_id: int) -> Iterator[tuple[Tenant, StoredAccount, Login]]:
-        """The login read afresh for each write attempt, as many times as racing failed sign-ins
-        can force (``SignInPolicy.login_write_rounds``); beyond that the service is unavailable."""
-        attempt = 0
+    def _change(
+        self, caller: Caller, account_id: int, change: Callable[[Login, datetime], Login], *, in_step: bool
+    ) -> None:
+        """The login changed by ``change``; with ``in_step``, the account's flags follow it."""
+        retry = Retry()
         while True:
-            attempt += 1
-            tenant, stored, login = _login_of(
-                self._store.load_login(caller.tenant_id, account_id), account_id
-            )
-            if attempt > tenant.sign_in_policy.login_write_rounds():
-                raise Unavailable("the login kept changing")
-            yield tenant, stored, login
+            with retry:
+                _, stored, login = self._fresh_read(caller, account_id, retry)
+                now = self._clock()
+                after = change(login, now)
+                self._store.replace_login(
+                    login, after, account_in_step(stored, after, now) if in_step else None
+                )
+                return
+
+    def _fresh_read(
+        self, caller: Caller, account_id: int, retry: Retry
+    ) -> tuple[Tenant, StoredAccount, Login]:
+        """The login read afresh for a round of a write; ``retry`` may lose as many rounds as
+        racing failed sign-ins can force (``SignInPolicy.login_write_rounds``)."""
+        found = _login_of(self._store.load_login(caller.tenant_id, account_id), account_id)
+        retry.at_most(found[0].sign_in_policy.login_write_rounds())
+        return found
 
     def login_state_by_name(self, caller: Caller, name: str, *, email: bool) -> LoginState:
         return login_state_by_name(self._store, caller, name, self._clock(), email=email)

@@ -12,20 +12,17 @@ from .caller import Caller
 from .clock import Clock
 from .errors import (
     AccountIdTaken,
-    ConcurrentUpdate,
     Conflict,
     InvalidParameter,
     NotFound,
-    Unavailable,
 )
 from .identity import checked_email, checked_username
 from .passwords import PasswordHasher, check_importable_hash, check_password_policy
 from .ports import AccountStore, TenantStore
 from .records import Device, Login, LoginContext, NewLogin, StoredAccount
-from .sessions import SessionGrant, SessionStarter, StartedSession
+from .retry import Retry
+from .sessions import SessionGrant, SessionStarter
 from .tenants import Tenant, usable_tenant
-
-_WRITE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,33 +62,27 @@ class LoginService:
         """Create the account's login and its first session; see docs/contract.md §4."""
         request = _checked_request(caller, info)
         hashed: _Credential | None = None
-        for _ in range(_WRITE_ATTEMPTS):
-            tenant, stored = _writable(
-                self._store.load_login(caller.tenant_id, account_id), account_id, site_id
-            )
-            lifetimes = _lifetimes(tenant, request.info)
-            login_email = request.email or stored.account.email_address
-            # Hashed once, after every cheap refusal, however often the write is retried.
-            hashed = hashed or self._hashed(request.credential, tenant, [login_email, request.username])
-            now = self._clock()
-            login, account_after, started = self._new_login(
-                caller, site_id, lifetimes, stored.account, request, login_email, hashed, now
-            )
-            try:
-                self._store.create_login(
-                    NewLogin(
-                        login,
-                        stored,
-                        account_after,
-                        started.session,
-                        started.refresh_record,
-                        login.identifiers(),
-                    )
+        retry = Retry()
+        while True:
+            with retry:
+                tenant, stored = _writable(
+                    self._store.load_login(caller.tenant_id, account_id), account_id, site_id
                 )
-            except ConcurrentUpdate:
-                continue
-            return started.ticket(account_after)
-        raise Unavailable("the account kept changing during Create-Login")
+                lifetimes = _lifetimes(tenant, request.info)
+                login_email = request.email or stored.account.email_address
+                # Hashed once, after every cheap refusal, however often the write is retried.
+                hashed = hashed or self._hashed(request.credential, tenant, [login_email, request.username])
+                return self._create(
+                    caller,
+                    site_id,
+                    lifetimes,
+                    stored,
+                    stored.account,
+                    request,
+                    login_email,
+                    hashed,
+                    self._clock(),
+                )
 
     def add_account_and_login(
         self, caller: Caller, site_id: int | None, info: CustomerAccountAndAuthInfo
@@ -104,39 +95,29 @@ class LoginService:
         tenant = usable_tenant(self._tenants.get_tenant(caller.tenant_id), site_id)
         lifetimes = _lifetimes(tenant, request.info)
         hashed = self._hashed(request.credential, tenant, [request.email, request.username])
-        for _ in range(ID_ATTEMPTS):
-            now = self._clock()
-            account = new_account(caller, info.account, random_account_id(), now)
-            login, account_after, started = self._new_login(
-                caller, site_id, lifetimes, account, request, request.email, hashed, now
-            )
-            try:
-                self._store.create_login(
-                    NewLogin(
-                        login,
-                        None,
-                        account_after,
-                        started.session,
-                        started.refresh_record,
-                        login.identifiers(),
-                    )
+        retry = Retry(ID_ATTEMPTS, also=AccountIdTaken)  # another id, or the same write again
+        while True:
+            with retry:
+                now = self._clock()
+                account = new_account(caller, info.account, random_account_id(), now)
+                return self._create(
+                    caller, site_id, lifetimes, None, account, request, request.email, hashed, now
                 )
-            except (AccountIdTaken, ConcurrentUpdate):
-                continue  # another id, or the same write again after a transaction conflict
-            return started.ticket(account_after)
-        raise Unavailable("could not write the new account and its login")
 
-    def _new_login(
+    def _create(
         self,
         caller: Caller,
         site_id: int | None,
         lifetimes: tuple[int, int],
+        before: StoredAccount | None,
         account: CustomerAccount,
         request: _Request,
         email: str | None,
         hashed: _Credential,
         now: datetime,
-    ) -> tuple[Login, CustomerAccount, StartedSession]:
+    ) -> CustomerAuthTicket:
+        """The login, its account and its first session written at once (``before``: the account
+        as read, ``None`` when it is new)."""
         info = request.info
         user_id = new_id()
         login = Login(
@@ -161,7 +142,16 @@ class LoginService:
             refresh_minutes=lifetimes[1],
             generation=login.generation,
         )
-        return login, _registered(account, login, caller.client_id, now), self._sessions.start(grant, now)
+        account_after, started = (
+            _registered(account, login, caller.client_id, now),
+            self._sessions.start(grant, now),
+        )
+        self._store.create_login(
+            NewLogin(
+                login, before, account_after, started.session, started.refresh_record, login.identifiers()
+            )
+        )
+        return started.ticket(account_after)
 
     def _hashed(self, credential: _Credential, tenant: Tenant, identifiers: list[str | None]) -> _Credential:
         if credential.is_external:

@@ -389,6 +389,11 @@ class Session:
     awaiting: AwaitedSecondFactor | None = None
     """Set while the session waits for its second factor: then it is good only for the 2FA routes."""
 
+    @property
+    def expires_at(self) -> datetime:
+        """When the item may go (its TTL): when the family ends."""
+        return self.refresh_expires_at
+
     def is_live(self, login: Login, now: datetime) -> bool:
         return self.generation == login.generation and now < self.refresh_expires_at
 

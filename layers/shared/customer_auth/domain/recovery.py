@@ -19,6 +19,7 @@ from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unav
 from .passwords import PasswordHasher, check_password_policy
 from .ports import CodeStore, EventOutbox, OutboxEvent
 from .records import Login, StoredAccount, account_in_step, normalize_identifier
+from .retry import Retry
 from .tenants import Tenant, usable_tenant
 
 PURPOSE = "RESET"
@@ -152,35 +153,31 @@ class RecoveryService:
             field="newPassword",
         )
         new_hash: str | None = None
-        for _ in range(tenant.sign_in_policy.login_write_rounds() + WRONG_TRIES):
-            found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
-            login, code, now = found.login, found.code, self._clock()
-            stored = found.account
-            if login is None or stored is None or not _named(login, identifier, by_email=False):
-                self._store.spend_refused_write(caller.tenant_id, identifier)
-                raise refused()
-            if not code.is_open(now):
-                self._store.spend_refused_write(caller.tenant_id, identifier)
-                raise refused()
-            if not code.matches(info.confirmation_code):
-                try:
+        # A lost race (the code used or tried, or the login changed) reads and judges again.
+        retry = Retry(tenant.sign_in_policy.login_write_rounds() + WRONG_TRIES)
+        while True:
+            with retry:
+                found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
+                login, code, now = found.login, found.code, self._clock()
+                stored = found.account
+                if login is None or stored is None or not _named(login, identifier, by_email=False):
+                    self._store.spend_refused_write(caller.tenant_id, identifier)
+                    raise refused()
+                if not code.is_open(now):
+                    self._store.spend_refused_write(caller.tenant_id, identifier)
+                    raise refused()
+                if not code.matches(info.confirmation_code):
                     self._store.replace_code(code, code.after_wrong_try())
-                except ConcurrentUpdate:
-                    continue
-                raise refused()
-            check_password_policy(
-                info.new_password,
-                [i for i in (login.email, login.username) if i],
-                require_letter_and_digit=letter_and_digit,
-                field="newPassword",
-            )
-            new_hash = new_hash or self._hasher().hash(info.new_password)
-            try:
+                    raise refused()
+                check_password_policy(
+                    info.new_password,
+                    [i for i in (login.email, login.username) if i],
+                    require_letter_and_digit=letter_and_digit,
+                    field="newPassword",
+                )
+                new_hash = new_hash or self._hasher().hash(info.new_password)
                 self._store.redeem_code(_redeemed(stored, found.code, login, new_hash, now))
-            except ConcurrentUpdate:
-                continue  # the code was used or tried, or the login changed: re-read and judge again
-            return
-        raise Unavailable("the login kept changing")
+                return
 
 
 def _redeemed(

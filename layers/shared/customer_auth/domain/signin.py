@@ -6,15 +6,14 @@ from .behaviors import Behavior
 from .caller import Caller
 from .clock import Clock
 from .errors import (
-    ConcurrentUpdate,
     InvalidCredentials,
     InvalidParameter,
     PasswordChangeRequired,
-    Unavailable,
 )
 from .passwords import PasswordHasher
 from .ports import SessionStore
 from .records import Device, Login, account_in_step, normalize_identifier
+from .retry import Retry
 from .sessions import SessionGrant, SessionStarter
 from .tenants import TwoFactorPolicy, usable_tenant
 
@@ -85,63 +84,55 @@ class SignInService:
             check.burn()
             raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
 
-        for _ in range(tenant.sign_in_policy.login_write_rounds()):
-            context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
-            login, stored = context.login, context.account
-            if login is None or stored is None:
-                check.burn()
-                raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
-            matched = check.matches(login)
-            now = self._clock()
-            # A trusted fingerprint is held to its own count, every other client to one they share,
-            # so an attacker locking out unknown devices leaves the customer's own devices working.
-            device = Device.of(login.user_id, info.fingerprint, info.region)
-            if login.is_locked_for(device, now):
-                # Failures during a lock are not counted, so an attacker cannot lengthen it.
-                raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
-            if not matched:
-                try:
+        retry = Retry(tenant.sign_in_policy.login_write_rounds())
+        while True:
+            with retry:
+                context = self._store.load_login(caller.tenant_id, account_id, with_tenant=False)
+                login, stored = context.login, context.account
+                if login is None or stored is None:
+                    check.burn()
+                    raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
+                matched = check.matches(login)
+                now = self._clock()
+                # A trusted fingerprint is held to its own count, every other client to one they share,
+                # so an attacker locking out unknown devices leaves the customer's own devices working.
+                device = Device.of(login.user_id, info.fingerprint, info.region)
+                if login.is_locked_for(device, now):
+                    # Failures during a lock are not counted, so an attacker cannot lengthen it.
+                    raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
+                if not matched:
                     self._store.replace_login(login, login.after_failure(device, now, tenant.sign_in_policy))
-                except ConcurrentUpdate:
-                    continue
-                raise refused()
-            if login.password_change_required:
-                # Only the password's holder learns of the flag; nothing is issued or counted.
-                raise PasswordChangeRequired("The password must be changed before signing in.")
+                    raise refused()
+                if login.password_change_required:
+                    # Only the password's holder learns of the flag; nothing is issued or counted.
+                    raise PasswordChangeRequired("The password must be changed before signing in.")
 
-            waits = _asks_second_factor(tenant.two_factor_policy, login, device)
-            after = login.after_sign_in(device, now, check.upgraded_hash(login), complete=not waits)
-            if not waits:
-                # A device that proved the password and passed what the policy asks is trusted, so it
-                # gets its own lockout count from now on (a waiting one is trusted by its code).
-                after = after.trusting(device)
-            change = account_in_step(stored, after, now)
-            account = change.after if change else stored.account
-            grant = SessionGrant(
-                tenant_id=caller.tenant_id,
-                site_id=site_id,
-                account_id=account_id,
-                user_id=login.user_id,
-                username=login.username,
-                client_id=caller.client_id,
-                access_minutes=access_minutes,
-                refresh_minutes=refresh_minutes,
-                generation=after.generation,
-            )
-            if waits:
-                waiting = self._sessions.start_waiting(grant, device, now)
-                try:
+                waits = _asks_second_factor(tenant.two_factor_policy, login, device)
+                after = login.after_sign_in(device, now, check.upgraded_hash(login), complete=not waits)
+                if not waits:
+                    # A device that proved the password and passed what the policy asks is trusted, so it
+                    # gets its own lockout count from now on (a waiting one is trusted by its code).
+                    after = after.trusting(device)
+                change = account_in_step(stored, after, now)
+                account = change.after if change else stored.account
+                grant = SessionGrant(
+                    tenant_id=caller.tenant_id,
+                    site_id=site_id,
+                    account_id=account_id,
+                    user_id=login.user_id,
+                    username=login.username,
+                    client_id=caller.client_id,
+                    access_minutes=access_minutes,
+                    refresh_minutes=refresh_minutes,
+                    generation=after.generation,
+                )
+                if waits:
+                    waiting = self._sessions.start_waiting(grant, device, now)
                     self._store.start_session(login, after, waiting.session, None, change)
-                except ConcurrentUpdate:
-                    continue
-                return waiting.ticket(account)
-            started = self._sessions.start(grant, now)
-            try:
+                    return waiting.ticket(account)
+                started = self._sessions.start(grant, now)
                 self._store.start_session(login, after, started.session, started.refresh_record, change)
-            except ConcurrentUpdate:
-                continue
-            return started.ticket(account)
-        raise Unavailable("the login kept changing during sign-in")
+                return started.ticket(account)
 
     def _refused_at_the_cost_of_a_write(self, tenant_id: int, identifier: str) -> InvalidCredentials:
         self._store.spend_refused_write(tenant_id, identifier)

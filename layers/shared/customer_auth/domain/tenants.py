@@ -1,8 +1,13 @@
 """Tenants, their sites and the token policy they set for their shoppers."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .errors import Forbidden, InvalidParameter
+from .caller import Caller
+from .errors import Forbidden, InvalidParameter, NotFound
+
+if TYPE_CHECKING:
+    from .ports import TenantStore
 
 PLATFORM_MAX_ACCESS_MINUTES = 24 * 60
 """Hard cap on a shopper access token's life, whatever a tenant asks (one day)."""
@@ -149,6 +154,22 @@ class Tenant:
 
     def has_site(self, site_id: int) -> bool:
         return any(site.id == site_id for site in self.sites)
+
+
+class TenantService:
+    """What an app may read of its own tenant (Kibo's SDK looks its sites up)."""
+
+    def __init__(self, store: "TenantStore") -> None:
+        self._store = store
+
+    def tenant(self, caller: Caller, tenant_id: int) -> Tenant:
+        """The caller's own tenant; 403 for another one, 404 when it is not provisioned."""
+        if tenant_id != caller.tenant_id:
+            raise Forbidden("The application token is not valid for this tenant.")
+        tenant = self._store.get_tenant(tenant_id)
+        if tenant is None:
+            raise NotFound(f"Tenant {tenant_id} was not found.", field="tenantId")
+        return tenant
 
 
 def usable_tenant(tenant: Tenant | None, site_id: int | None) -> Tenant:

@@ -18,21 +18,18 @@ from ..tokens.opaque import SessionLocator, new_id, session_locator, token_diges
 from .caller import Caller
 from .clock import Clock
 from .errors import (
-    ConcurrentUpdate,
     Forbidden,
     InvalidParameter,
     InvalidToken,
     RefreshTokenReused,
     Unauthenticated,
-    Unavailable,
 )
 from .ports import SessionStore
 from .records import Login, Session, SessionContext, StoredAccount
+from .retry import Retry
 from .sessions import ANONYMOUS_ACCOUNT, IssuedTokens, SessionGrant, SessionStarter
 from .shopper import live_session
 from .tenants import SignInPolicy, usable_tenant
-
-_ATTEMPTS = 3
 
 
 class LogoutScope(StrEnum):
@@ -64,9 +61,10 @@ class _Family:
 
 
 class TicketService:
-    def __init__(self, store: SessionStore, sessions: SessionStarter, clock: Clock) -> None:
+    def __init__(self, store: SessionStore, sessions: SessionStarter, jwt: JwtCodec, clock: Clock) -> None:
         self._store = store
         self._sessions = sessions
+        self._jwt = jwt
         self._clock = clock
 
     def anonymous_ticket(self, caller: Caller, site_id: int | None) -> CustomerAuthTicket:
@@ -83,75 +81,85 @@ class TicketService:
             access_minutes=tenant.token_policy.access_minutes(None),
             refresh_minutes=tenant.token_policy.refresh_minutes(None),
         )
-        for _ in range(_ATTEMPTS):
-            started = self._sessions.start(grant, self._clock())
-            try:
+        retry = Retry()  # a conflicting write (only transient: every key is new): fresh tokens, again
+        while True:
+            with retry:
+                started = self._sessions.start(grant, self._clock())
                 self._store.start_anonymous_session(started.session, started.refresh_record)
-            except ConcurrentUpdate:
-                continue  # a conflicting write (only transient: every key is new): fresh tokens, again
-            return started.ticket(None)
-        raise Unavailable("the anonymous session could not be written")
+                return started.ticket(None)
 
     def refresh(
         self, caller: Caller, refresh_token: str | None, account_id: int | None
     ) -> CustomerAuthTicket:
         """The family's next tokens (or, to the immediate parent in the grace window, the same)."""
         token, locator, digest = _presented(caller, refresh_token, account_id)
-        for _ in range(_ATTEMPTS):
-            now = self._clock()
-            family = self._family(caller, locator, digest, now)
-            session = family.session
-            if session.head_digest == digest:
-                username = family.login.username if family.login is not None else ""
-                rotated = self._sessions.rotate(session, token, username, now)
-                try:
+        retry = Retry()  # a lost race (another refresh with this token won) re-reads for its child
+        while True:
+            with retry:
+                now = self._clock()
+                family = self._family(caller, locator, digest, now)
+                session = family.session
+                if session.head_digest == digest:
+                    username = family.login.username if family.login is not None else ""
+                    rotated = self._sessions.rotate(session, token, username, now)
                     self._store.rotate_session(session, rotated.session, rotated.refresh_record, family.login)
-                except ConcurrentUpdate:
-                    continue  # another refresh with this token won: re-read to hand back its child
-                return rotated.ticket(family.customer_account)
-            if _in_grace(family, digest, now):
-                tokens = IssuedTokens.unsealed(token, session)
-                if tokens is not None:
-                    return tokens.ticket(family.customer_account, session.user_id)
-            raise self._revoked_for_reuse(session)
-        raise Unavailable("the refresh family kept changing")
+                    return rotated.ticket(family.customer_account)
+                if _in_grace(family, digest, now):
+                    tokens = IssuedTokens.unsealed(token, session)
+                    if tokens is not None:
+                        return tokens.ticket(family.customer_account, session.user_id)
+                raise self._revoked_for_reuse(session)
 
     def log_out(self, caller: Caller, refresh_token: str | None, scope: LogoutScope) -> None:
         """End the token's session (``local``) or every session of its login (``global``)."""
         _, locator, digest = _presented(caller, refresh_token, None)
-        for _ in range(_ATTEMPTS):
-            now = self._clock()
-            family = self._family(caller, locator, digest, now)
-            # As refresh treats it: the head, or its parent inside the grace window (a client that
-            # lost the refresh's answer); any older token is a reuse, so a leaked one revokes its
-            # family and ends nothing else.
-            if digest != family.session.head_digest and not _in_grace(family, digest, now):
-                raise self._revoked_for_reuse(family.session)
-            if scope is LogoutScope.LOCAL or family.login is None:
-                self._store.end_session(family.session)  # an anonymous shopper has one session only
-                return
-            try:
+        retry = Retry()
+        while True:
+            with retry:
+                now = self._clock()
+                family = self._family(caller, locator, digest, now)
+                # As refresh treats it: the head, or its parent inside the grace window (a client
+                # that lost the refresh's answer); any older token is a reuse, so a leaked one
+                # revokes its family and ends nothing else.
+                if digest != family.session.head_digest and not _in_grace(family, digest, now):
+                    raise self._revoked_for_reuse(family.session)
+                if scope is LogoutScope.LOCAL or family.login is None:
+                    self._store.end_session(family.session)  # an anonymous shopper has one session only
+                    return
                 self._store.replace_login(family.login, family.login.revoked(now))
-            except ConcurrentUpdate:
-                continue
-            return
-        raise Unavailable("the login kept changing during log out")
+                return
 
-    def current_account(self, caller: Caller, access_token: str) -> CustomerAccount:
-        """The account of a live session, named by its opaque access token."""
+    def current_account(
+        self,
+        caller: Caller | None,
+        access_token: str | None,
+        jwt: str | None,
+        tenant_id: int | None,
+        site_id: int | None,
+    ) -> CustomerAccount:
+        """The signed-in shopper's own account, named by its opaque ``access_token`` (sent by the
+        app ``caller``) or else by its signed ``jwt``; either way its session must still be live,
+        so a logged-out shopper is refused at once."""
+        if caller is not None and access_token is not None:
+            return self._account_of_access_token(caller, access_token)
+        if jwt is None:
+            raise Unauthenticated(
+                "A shopper token is required: its accessToken in x-vol-user-claims, "
+                "or its jwtAccessToken as Authorization: Bearer."
+            )
+        return self._account_of_jwt(jwt, tenant_id, site_id)
+
+    def _account_of_access_token(self, caller: Caller, access_token: str) -> CustomerAccount:
         live = live_session(self._store, caller, access_token, self._clock())
         if live is None or not live.session.is_complete():
             raise dead_session()  # a session waiting for its second factor is good only for the 2FA routes
         return live.account.account
 
-    def current_account_from_jwt(
-        self, jwt: JwtCodec, token: str, tenant_id: int | None, site_id: int | None
-    ) -> CustomerAccount:
-        """The account of a live session, named by its signed ``jwtAccessToken``; the tenant and
-        site headers, when sent, must be the session's."""
+    def _account_of_jwt(self, token: str, tenant_id: int | None, site_id: int | None) -> CustomerAccount:
+        """The tenant and site headers, when sent, must be the session's."""
         now = self._clock()
         try:
-            claims = jwt.verify(token, "shopper", now)
+            claims = self._jwt.verify(token, "shopper", now)
         except InvalidJwt:
             raise dead_session() from None
         locator = _jwt_locator(claims)

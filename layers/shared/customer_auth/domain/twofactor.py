@@ -38,6 +38,7 @@ from .records import (
     Session,
     StoredAccount,
 )
+from .retry import Retry
 from .sessions import SessionGrant, SessionStarter, StartedSession
 from .shopper import live_session
 
@@ -135,25 +136,20 @@ class TwoFactorService:
             raise InvalidParameter("otpCode is required.", field="otpCode")
         if not _CODE.fullmatch(otp_code):
             raise InvalidParameter(f"otpCode must be {CODE_DIGITS} digits.", field="otpCode")
-        for _ in range(_WRITE_ROUNDS):
-            now = self._clock()
-            waiting = self._waiting(caller, access_token, now)
-            session, challenge = waiting.session, waiting.challenge
-            if session.user_id != user_id or not challenge.is_open_to(session.sid, now):
-                raise wrong_code()
-            if not hmac.compare_digest(challenge.code_digest or "", code_digest(session.sid, otp_code)):
-                try:
+        retry = Retry(_WRITE_ROUNDS)  # a lost race (the code used or tried meanwhile) judges again
+        while True:
+            with retry:
+                now = self._clock()
+                waiting = self._waiting(caller, access_token, now)
+                session, challenge = waiting.session, waiting.challenge
+                if session.user_id != user_id or not challenge.is_open_to(session.sid, now):
+                    raise wrong_code()
+                if not hmac.compare_digest(challenge.code_digest or "", code_digest(session.sid, otp_code)):
                     self._store.replace_challenge(challenge, challenge.after_wrong_try())
-                except ConcurrentUpdate:
-                    continue
-                raise wrong_code()
-            passed, started = self._passed(waiting, now)
-            try:
+                    raise wrong_code()
+                passed, started = self._passed(waiting, now)
                 self._store.complete_second_factor(passed)
-            except ConcurrentUpdate:
-                continue  # the code was used or tried meanwhile: re-read and judge again
-            return started.ticket(passed.account.after)
-        raise Unavailable("the code kept changing")
+                return started.ticket(passed.account.after)
 
     def _passed(self, waiting: _Waiting, now: datetime) -> tuple[SecondFactorPassed, StartedSession]:
         session, login, stored, awaited = waiting.session, waiting.login, waiting.account, waiting.awaited

@@ -236,20 +236,7 @@ class DynamoStore:
         self._concurrent_unless_written(self._session_puts(session, refresh))
 
     def replace_challenge(self, before: CodeChallenge, after: CodeChallenge | None) -> None:
-        """Write ``after`` (or, with ``None``, delete the item) if the stored code is still at
-        ``before``'s version (0: none stored); else ``ConcurrentUpdate``."""
-        key = items.challenge_key(before.tenant_id, before.account_id)
-        condition = _version_condition(before.version)
-        try:
-            with _unavailable_on_failure():
-                if after is None:
-                    self._db.delete_item(TableName=self._table, Key=key, **condition)
-                else:
-                    self._db.put_item(TableName=self._table, Item=items.challenge_item(after), **condition)
-        except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
-                raise ConcurrentUpdate() from None
-            raise
+        self._replace_versioned(items.CHALLENGE, before, after)
 
     def complete_second_factor(self, passed: SecondFactorPassed) -> None:
         """The waiting session replaced by a full one, the code spent, the login and account
@@ -295,17 +282,20 @@ class DynamoStore:
         )
 
     def replace_code(self, before: OneTimeCode, after: OneTimeCode | None) -> None:
+        self._replace_versioned(items.ONE_TIME_CODE, before, after)
+
+    def _replace_versioned[C: (CodeChallenge, OneTimeCode)](
+        self, codec: "items.Codec[C]", before: C, after: C | None
+    ) -> None:
         """Write ``after`` (or, with ``None``, delete the item) if the stored code is still at
         ``before``'s version (0: none stored); else ``ConcurrentUpdate``."""
-        key = items.one_time_code_key(before.tenant_id, before.account_id, before.purpose)
         condition = _version_condition(before.version)
         try:
             with _unavailable_on_failure():
                 if after is None:
-                    self._db.delete_item(TableName=self._table, Key=key, **condition)
+                    self._db.delete_item(TableName=self._table, Key=codec.key(before), **condition)
                 else:
-                    item = items.one_time_code_item(after)
-                    self._db.put_item(TableName=self._table, Item=item, **condition)
+                    self._db.put_item(TableName=self._table, Item=codec.item(after), **condition)
         except ClientError as error:
             if _code(error) == "ConditionalCheckFailedException":
                 raise ConcurrentUpdate() from None
