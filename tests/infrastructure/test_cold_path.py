@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tools import sam_template
+from tools.bench.cold import compile_bytecode
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "shared"
@@ -82,7 +83,10 @@ def _cold_import(function: str, xray: str | None, event: dict[str, Any] | None =
 
 @pytest.fixture(scope="module")
 def default_cold_imports() -> dict[str, dict[str, Any]]:
-    """Every function imported in a fresh process, with the template's defaults."""
+    """Every function imported in a fresh process, with the template's defaults, from bytecode
+    compiled first as a build's is (compiling a module's source can itself set off a collection,
+    before the function's first line runs)."""
+    compile_bytecode()
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(FUNCTIONS, pool.map(lambda f: _cold_import(f, None), FUNCTIONS), strict=True))
 
