@@ -158,6 +158,7 @@ _SIGN_IN_POLICY = {
     "refreshGraceSeconds": "refresh_grace_seconds",
     "requireLetterAndDigit": "require_letter_and_digit",
     "passwordResetMinutes": "password_reset_minutes",
+    "passwordlessSignIn": "passwordless_sign_in",
 }
 _TWO_FACTOR_POLICY = {
     "always": "always",
