@@ -7,6 +7,7 @@ Works against whatever DynamoDB boto3 is pointed at: the standard AWS environmen
     python -m tools.operator tenant put --id 1000 --name Acme --max-failed-attempts 10 --lockout-minutes 5
     python -m tools.operator tenant put --id 1000 --name Acme --two-factor fingerprint,region
     python -m tools.operator tenant put --id 1000 --name Acme --password-reset-minutes 30
+    python -m tools.operator tenant put --id 1000 --name Acme --passwordless-sign-in
     python -m tools.operator client create --tenant-id 1000 --name storefront --all-behaviors
     python -m tools.operator seed tools/local_api/seed.json
 """
@@ -43,9 +44,18 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
         domain=spec.get("domain"),
         sites=tuple(Site(int(s["id"]), str(s["name"]), s.get("domain")) for s in spec.get("sites", [])),
         token_policy=items.token_policy_from(spec.get("tokenPolicy", {})),
-        sign_in_policy=items.sign_in_policy_from(spec.get("signInPolicy", {})),
+        sign_in_policy=items.sign_in_policy_from(_sign_in_spec(spec)),
         two_factor_policy=items.two_factor_policy_from(spec.get("twoFactorPolicy", {})),
     )
+
+
+def _sign_in_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The tenant's ``signInPolicy``, with the tenant's own ``passwordlessSignIn`` switch (the seed
+    file's place for it; it is stored in the sign-in policy)."""
+    policy = dict(spec.get("signInPolicy") or {})
+    if spec.get("passwordlessSignIn") is not None:
+        policy["passwordlessSignIn"] = bool(spec["passwordlessSignIn"])
+    return policy
 
 
 def seed(store: DynamoStore, document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -132,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         "--password-reset-minutes", type=int, help="how long a password-reset code is good for (60)"
     )
     put.add_argument(
+        "--passwordless-sign-in",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="shoppers may sign in with a code sent to their email (off)",
+    )
+    put.add_argument(
         "--two-factor",
         type=_two_factor,
         help="when sign-in asks for a code: off, always, fingerprint, region or fingerprint,region (off)",
@@ -178,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 refreshGraceSeconds=args.refresh_grace_seconds,
                 requireLetterAndDigit=args.require_letter_and_digit,
                 passwordResetMinutes=args.password_reset_minutes,
+                passwordlessSignIn=args.passwordless_sign_in,
             )
             saved = provision_tenant(
                 store,

@@ -17,6 +17,7 @@ NO_CONTENT = {
     "set_login_locked",
     "set_password_change_required",
     "two_factor_request",
+    "otp_request",
 }
 EMPTY_OK = {"reset_password", "update_forgotten_password"}
 """Kibo answers these 200 with no body."""

@@ -22,18 +22,19 @@ request leaves, up to its random parts (ids, digests, password hashes, sealed to
 account's id; the clock is frozen, so every timestamp matches). ``txn-throttled`` and
 ``failed-entry`` are retried by neither, so even once they must end in 503 with the table as before.
 
-The matrix (``MATRIX_SIZE``): 31 requests making 76 DynamoDB calls and 4 EventBridge calls;
-311 (call, fault) pairs:
+The matrix (``MATRIX_SIZE``): 36 requests making 91 DynamoDB calls and 6 EventBridge calls;
+378 (call, fault) pairs:
 
-    76 DynamoDB calls x 3 (throttled, timeout, 500)                   228
-    15 of them TransactWriteItems x 2 more (conflict, txn-throttled)   30
-    37 of them BatchGetItem x 1 more (unprocessed)                     37
-     4 PutEvents x 4 (throttled, failed-entry, timeout, 500)           16
+    91 DynamoDB calls x 3 (throttled, timeout, 500)                   273
+    17 of them TransactWriteItems x 2 more (conflict, txn-throttled)   34
+    47 of them BatchGetItem x 1 more (unprocessed)                     47
+     6 PutEvents x 4 (throttled, failed-entry, timeout, 500)           24
 
-each persistent and transient: 622 cases. Plus 9 double faults (a 2FA code request, a password
-reset or an email change whose event cannot be put, and whose undoing write fails too), one clean
-request per endpoint and a check of these counts: 663 tests. (The app token reads its tenant too, and
-Change-Password on a locked login refuses after its read, so it no longer writes.)
+each persistent and transient: 756 cases. Plus 12 double faults (a 2FA code request, a password
+reset, a passwordless sign-in code request or an email change whose event cannot be put, and whose
+undoing write fails too), one clean request per endpoint and a check of these counts: 805 tests.
+(The app token reads its tenant too, and Change-Password on a locked login refuses after its read,
+so it no longer writes.)
 
 Delete account is two steps on purpose: when a call after its first write fails for good, the
 table is not as before but must be resumable (``Scenario.resumable``): the login marked deleted,
@@ -144,10 +145,30 @@ def _reset_code_sent(world: World, context: Context) -> Context:
     return {"reset_code": code}
 
 
+def _passwordless(world: World, _: Context) -> Context:
+    """The tenant lets shoppers sign in with an emailed code (issue 17)."""
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    provision_tenant(
+        store, replace(tenant, sign_in_policy=replace(tenant.sign_in_policy, passwordless_sign_in=True))
+    )
+    return {}
+
+
+def _otp_sent(world: World, context: Context) -> Context:
+    world.mailer.events()  # whatever earlier cases sent
+    assert _otp_request(world, context, EMAIL).status == 204
+    (code,) = world.mailer.otp_sign_in_codes()
+    return {"otp": code}
+
+
 STAGES = {
     stage.name: stage
     for stage in (
         Stage("base", None, _base),
+        Stage("passwordless", "base", _passwordless),
+        Stage("otp sent", "passwordless", _otp_sent),
         Stage("reset code sent", "base", _reset_code_sent),
         Stage("guest", "base", _guest),
         Stage("locked", "base", _locked),
@@ -195,6 +216,15 @@ def _reset(world: World, context: Context, email: str) -> HttpResult:
 def _update_forgotten(world: World, context: Context, code: str) -> HttpResult:
     body = {"userName": EMAIL, "confirmationCode": code, "newPassword": "a recovered passphrase"}
     return world.api.call("POST", f"{ACCOUNTS}/Update-Forgotten-Password", body, token=context["app"])
+
+
+def _otp_request(world: World, context: Context, email: str) -> HttpResult:
+    return world.api.call("POST", f"{AUTHTICKETS}/otp/request", {"email": email}, token=context["app"])
+
+
+def _otp_sign_in(world: World, context: Context, email: str, code: str) -> HttpResult:
+    body = {"email": email, "otpCode": code, "fingerprint": "device-A", "region": "US"}
+    return world.api.call("POST", f"{AUTHTICKETS}/otp/auth", body, token=context["app"])
 
 
 def _update(world: World, context: Context, change: dict[str, Any]) -> HttpResult:
@@ -470,6 +500,41 @@ SCENARIOS = {
             (BATCH, PUT),
             401,
         ),
+        Scenario(
+            "otp-request",
+            "passwordless",
+            lambda w, c: _otp_request(w, c, EMAIL),
+            (BATCH, BATCH, PUT, EVENTS),
+            204,
+        ),
+        Scenario(
+            "otp-request-unknown",
+            "passwordless",
+            lambda w, c: _otp_request(w, c, NEW_EMAIL),
+            (BATCH, BATCH, UPDATE, EVENTS),
+            204,
+        ),
+        Scenario(
+            "otp-sign-in",
+            "otp sent",
+            lambda w, c: _otp_sign_in(w, c, EMAIL, c["otp"]),
+            (BATCH, BATCH, TRANSACT),
+            200,
+        ),
+        Scenario(
+            "otp-sign-in-wrong-code",
+            "otp sent",
+            lambda w, c: _otp_sign_in(w, c, EMAIL, _wrong(c["otp"])),
+            (BATCH, BATCH, TRANSACT),
+            401,
+        ),
+        Scenario(
+            "otp-sign-in-unknown",
+            "otp sent",
+            lambda w, c: _otp_sign_in(w, c, NEW_EMAIL, c["otp"]),
+            (BATCH, BATCH, UPDATE),
+            401,
+        ),
     )
 }
 
@@ -517,7 +582,7 @@ def _matrix() -> list[Case]:
 
 MATRIX = _matrix()
 MATRIX_SIZE = len(MATRIX)
-"""Every (endpoint, call, fault, persistent or transient): 622."""
+"""Every (endpoint, call, fault, persistent or transient): 756."""
 
 UNDO_CASES = (
     [
@@ -537,6 +602,15 @@ UNDO_CASES = (
             "reset-password",
             (Fault(3, SERVER_ERROR, persistent=True), Fault(4, kind, persistent=True)),
             f"reset-password-3-PutEvents-500-persistent-then-4-DeleteItem-{kind}-persistent",
+        )
+        for kind in SINGLE_ITEM_FAULTS
+    ]
+    + [
+        # Likewise a passwordless sign-in code (call 3 the event, call 4 the undoing delete).
+        Case(
+            "otp-request",
+            (Fault(3, SERVER_ERROR, persistent=True), Fault(4, kind, persistent=True)),
+            f"otp-request-3-PutEvents-500-persistent-then-4-DeleteItem-{kind}-persistent",
         )
         for kind in SINGLE_ITEM_FAULTS
     ]
@@ -648,7 +722,7 @@ def assert_unavailable(result: HttpResult) -> None:
 
 
 def test_the_matrix_is_the_size_documented() -> None:
-    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (31, 622, 9)
+    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (36, 756, 12)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS.values()), ids=lambda s: s.name)

@@ -5,8 +5,9 @@ body and headers, and never a 5xx.
 
 The generated requests are steered toward real state: most carry a valid app token (or one with
 fewer behaviors), the right tenant and site, a real account id, a real shopper's tokens and
-credentials, a 2FA code the mailer received; the rest stay as generated (no token, any id). Each
-account a request creates is read back: what the API accepted, it must be able to return.
+credentials, a 2FA or passwordless sign-in code the mailer received; the rest stay as generated
+(no token, any id). Each account a request creates is read back: what the API accepted, it must be
+able to return.
 
 CI runs about 3,500 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
 operation, at least 100; a third as many negative ones), for example ``make fuzz FUZZ_EXAMPLES=2000``.
@@ -56,6 +57,7 @@ TWO_FACTOR_PATHS = {
     "/api/commerce/customer/authtickets/2fa/request",
     "/api/commerce/customer/authtickets/2fa/auth",
 }
+OTP_AUTH = "/api/commerce/customer/authtickets/otp/auth"
 
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -115,6 +117,12 @@ def prepare(world: World, operation: APIOperation, serial: int) -> State:
         client=(world.clients["full"].client_id, world.clients["full"].secret),
     )
     _two_factor(always=operation.path in TWO_FACTOR_PATHS)
+    if operation.path == OTP_AUTH:
+        path = "/api/commerce/customer/authtickets/otp/request"
+        world.mailer.events()
+        assert world.api.call("POST", path, {"email": email}, token=tokens["full"]).status == 204
+        (code,) = world.mailer.otp_sign_in_codes()
+        return replace(state, otp_code=code)
     if operation.path.endswith("/Update-Forgotten-Password"):
         path = "/api/commerce/customer/accounts/Reset-Password"
         world.mailer.events()
@@ -145,10 +153,14 @@ def prepare(world: World, operation: APIOperation, serial: int) -> State:
 
 
 def _two_factor(*, always: bool) -> None:
+    """The tenant's 2FA policy, and passwordless sign-in on (its routes answer 404 while it is off)."""
     store = runtime.store()
     tenant = store.get_tenant(TENANT_ID)
     assert tenant is not None
-    provision_tenant(store, replace(tenant, two_factor_policy=TwoFactorPolicy(always=always)))
+    sign_in = replace(tenant.sign_in_policy, passwordless_sign_in=True)
+    provision_tenant(
+        store, replace(tenant, two_factor_policy=TwoFactorPolicy(always=always), sign_in_policy=sign_in)
+    )
 
 
 def steer(case: Case, state: State, data: st.DataObject, created: list[int]) -> None:
@@ -206,6 +218,10 @@ def _real_body_values(case: Case, state: State, fresh_email: str) -> dict[str, A
         return {"username": state.email, "password": PASSWORD}
     if path.endswith("/2fa/auth") and state.waiting is not None:
         return {"userId": state.waiting["userId"], "otpCode": state.otp_code}
+    if path == OTP_AUTH:
+        return {"email": state.email, "otpCode": state.otp_code}
+    if path.endswith("/otp/request"):
+        return {"email": state.email}
     if path.endswith("/Update-Forgotten-Password"):
         new_password = f"{fresh_email} {PASSWORD}"
         return {

@@ -65,6 +65,13 @@ DYNAMODB_ACTIONS = {
         "dynamodb:DeleteItem",
     },
     "UpdateForgottenPasswordFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "OtpRequestFunction": {
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    },
+    "OtpAuthFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "SetPasswordChangeRequiredFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem"},
     "ChangePasswordsFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "LoginStateByUserNameFunction": {"dynamodb:BatchGetItem"},

@@ -53,16 +53,20 @@ NO_CONTENT = {
     "SetLoginLockedFunction",
     "SetPasswordChangeRequiredFunction",
     "TwoFactorRequestFunction",
+    "OtpRequestFunction",
 }
 EMPTY_OK = {"ResetPasswordFunction", "UpdateForgottenPasswordFunction"}
 """Samples Kibo answers with 200 and no body."""
 TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
 """Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
+PASSWORDLESS = {"OtpRequestFunction", "OtpAuthFunction"}
+"""Samples of passwordless sign-in, which the tenant must turn on."""
 SHOPPERS_OWN_ACCOUNT = {
     "SignInFunction",
     "RefreshFunction",
     "CurrentAccountFunction",
     "TwoFactorAuthFunction",
+    "OtpAuthFunction",
 }
 """Samples answered with the account of the shopper whose tokens or credentials they carry."""
 
@@ -126,6 +130,9 @@ def prepared(world: World, event_file: Path) -> Prepared:
         ticket = _waiting_ticket(world, with_code=route.function == "TwoFactorAuthFunction")
     if route.function == "UpdateForgottenPasswordFunction":
         ticket = {"confirmationCode": _reset_code(world)}
+    if route.function in PASSWORDLESS:
+        code = _passwordless_code(world, with_code=route.function == "OtpAuthFunction")
+        ticket = {"otpCode": code} if code else None
     if route.function == "ChangePasswordsFunction":  # the sample's item names the sample's account
         items = json.loads(event["body"])
         items["items"][0]["accountId"] = account_id
@@ -222,6 +229,23 @@ def _reset_code(world: World) -> str:
     sent = world.api.call("POST", path, {"emailAddress": email}, token=world.app_token())
     assert sent.status == 200, sent.text
     (code,) = world.mailer.reset_codes()
+    return code
+
+
+def _passwordless_code(world: World, *, with_code: bool) -> str | None:
+    """Passwordless sign-in turned on for the tenant and (``with_code``) the code the mailer got
+    for the Create-Login sample's login."""
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    policy = replace(tenant.sign_in_policy, passwordless_sign_in=True)
+    provision_tenant(store, replace(tenant, sign_in_policy=policy))
+    if not with_code:
+        return None
+    path = "/api/commerce/customer/authtickets/otp/request"
+    sent = world.api.call("POST", path, json.loads(_sample("otp_request")["body"]), token=world.app_token())
+    assert sent.status == 204, sent.text
+    (code,) = world.mailer.otp_sign_in_codes()
     return code
 
 

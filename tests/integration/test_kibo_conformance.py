@@ -265,3 +265,23 @@ def test_change_passwords_conforms_to_kibos_change_password_result_collection(
     assert_conforms(CHANGE_PASSWORD_RESULTS, answer)
     with pytest.raises(ValidationError):
         CHANGE_PASSWORD_RESULTS.validate({"totalCount": 1, "items": [{"succeeded": "yes"}]})
+
+
+def test_passwordless_tickets_conform_to_kibos_customer_auth_ticket(
+    world: World, app: str, full_account: dict[str, Any]
+) -> None:
+    ok(world.create_login(full_account["id"], {"emailAddress": "kibo@example.com", "password": PASSWORD}))
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    provision_tenant(
+        store, replace(tenant, sign_in_policy=replace(tenant.sign_in_policy, passwordless_sign_in=True))
+    )
+    world.mailer.events()
+    asked = world.api.call("POST", f"{TICKETS}/otp/request", {"email": "kibo@example.com"}, token=app)
+    assert asked.status == 204
+    (code,) = world.mailer.otp_sign_in_codes()
+    body = {"email": "kibo@example.com", "otpCode": code, "fingerprint": "kibo-device", "region": "US"}
+    ticket = ok(world.api.call("POST", f"{TICKETS}/otp/auth", body, token=app))
+    assert_conforms(CUSTOMER_AUTH_TICKET, ticket)
+    assert_conforms(CUSTOMER_ACCOUNT, ticket["customerAccount"])

@@ -144,6 +144,7 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
         "--require-letter-and-digit",
         "--password-reset-minutes",
         "30",
+        "--passwordless-sign-in",
     )
     assert code == 0
     assert json.loads(out)["signInPolicy"] == {
@@ -153,12 +154,26 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
         "refreshGraceSeconds": 0,
         "requireLetterAndDigit": True,
         "passwordResetMinutes": 30,
+        "passwordlessSignIn": True,
     }
     stored = runtime.store().get_tenant(9)
     assert stored is not None
     assert stored.sign_in_policy.max_failed_attempts == 3
     assert stored.sign_in_policy.require_letter_and_digit
     assert stored.sign_in_policy.password_reset_minutes == 30
+    assert stored.sign_in_policy.passwordless_sign_in
+
+
+def test_passwordless_sign_in_is_off_unless_the_operator_or_the_seed_file_turns_it_on(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "tenant", "put", "--id", "9", "--name", "Default")
+    assert code == 0
+    assert json.loads(out)["signInPolicy"]["passwordlessSignIn"] is False
+
+    seeded = operator.tenant_from_spec({"id": 9, "name": "Seeded", "passwordlessSignIn": True})
+    assert seeded.sign_in_policy.passwordless_sign_in
+    assert not operator.tenant_from_spec({"id": 9, "name": "Seeded"}).sign_in_policy.passwordless_sign_in
 
 
 @pytest.mark.parametrize(

@@ -312,6 +312,19 @@ def run_every_endpoint(world: World) -> Flow:
     assert_error(weak, 400, "MISSING_OR_INVALID_PARAMETER", "newPassword")
     assert call("POST", forgotten, recovery, token=app).status == 200
 
+    # -- passwordless sign-in: a code sent (and one for nobody), tried wrong, then used
+    set_passwordless_on()
+    assert call("POST", f"{SIGN_IN}/otp/request", {"email": EMAIL}, token=app).status == 204
+    assert call("POST", f"{SIGN_IN}/otp/request", {"email": "nobody@example.com"}, token=app).status == 204
+    (otp,) = world.mailer.otp_sign_in_codes()
+    wrong_otp = f"{(int(otp) + 500_000) % 1_000_000:06d}"
+    flow.codes.update({"passwordless code": otp, "wrong passwordless code": wrong_otp})
+    by_code = {"email": EMAIL, "otpCode": wrong_otp, "fingerprint": "otp-device", "region": "US"}
+    assert_error(call("POST", f"{SIGN_IN}/otp/auth", by_code, token=app), 401, "INVALID_CREDENTIALS")
+    flow.keep_ticket(
+        "passwordless", ok(call("POST", f"{SIGN_IN}/otp/auth", {**by_code, "otpCode": otp}, token=app))
+    )
+
     # -- administration: a change required (the right password refused), many changed, state by name
     required = f"{ACCOUNTS}/{account_id}/Set-Password-Change-Required"
     assert call("POST", required, True, token=app).status == 204
@@ -388,6 +401,15 @@ def leaks(captured: Captured, flow: Flow) -> list[str]:
                 found.append(f"{name}: {line[:300]}")
                 break
     return found
+
+
+def set_passwordless_on() -> None:
+    store = runtime.store()
+    tenant = store.get_tenant(TENANT_ID)
+    assert tenant is not None
+    provision_tenant(
+        store, replace(tenant, sign_in_policy=replace(tenant.sign_in_policy, passwordless_sign_in=True))
+    )
 
 
 def capture_every_endpoint(

@@ -152,6 +152,7 @@ class Mailer:
                         "TwoFactorCodeRequested",
                         "PasswordResetRequested",
                         "AccountEmailChanged",
+                        "OtpSignInRequested",
                     ],
                 }
             ),
@@ -175,7 +176,11 @@ class Mailer:
 
     def codes(self) -> list[str]:
         """The 2FA codes sent since the last call, oldest first."""
-        return [event["detail"]["otpCode"] for event in self.events() if "otpCode" in event["detail"]]
+        return [e["detail"]["otpCode"] for e in self.events() if e["detail-type"] == "TwoFactorCodeRequested"]
+
+    def otp_sign_in_codes(self) -> list[str]:
+        """The passwordless sign-in codes sent since the last call, oldest first."""
+        return [e["detail"]["otpCode"] for e in self.events() if e["detail-type"] == "OtpSignInRequested"]
 
     def reset_codes(self) -> list[str]:
         """The password-reset confirmation codes sent since the last call, oldest first."""

@@ -8,10 +8,13 @@ ROUND_TRIPS = {
     "LogOutFunction": 2,
     "SignInFunction": 3,
     "AppTokenFunction": 3,
+    "OtpRequestFunction": 3,
+    "OtpAuthFunction": 3,
 }
 """DynamoDB round trips per request (a transaction is one); other endpoints are reported only.
 The app token reads its tenant too (issue 15): the token carries the tenant's sites, so that every
-route can refuse a foreign ``x-vol-site`` without a read of its own."""
+route can refuse a foreign ``x-vol-site`` without a read of its own. Passwordless sign-in's two
+routes (issue 17) read twice and write once whether or not the email has a login."""
 
 WARM_OVERHEAD_MS = 1.0
 """The handler's warm median minus the floor's, in milliseconds, on every route."""

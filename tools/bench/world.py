@@ -35,9 +35,12 @@ NO_CONTENT = {
     "SetLoginLockedFunction",
     "SetPasswordChangeRequiredFunction",
     "TwoFactorRequestFunction",
+    "OtpRequestFunction",
 }
 TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
 """Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
+PASSWORDLESS = {"OtpRequestFunction", "OtpAuthFunction"}
+"""Samples of passwordless sign-in, which the tenant must turn on."""
 SHOPPER_TOKEN_PLACEHOLDERS = {
     "<accessToken of a CustomerAuthTicket>": "accessToken",
     "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
@@ -177,6 +180,9 @@ class World:
             ticket = self._waiting_ticket(token, with_code=function == "TwoFactorAuthFunction")
         if function == "UpdateForgottenPasswordFunction":
             ticket = {"confirmationCode": self._confirmation_code(token)}
+        if function in PASSWORDLESS:
+            code = self._passwordless_code(token, with_code=function == "OtpAuthFunction")
+            ticket = {"otpCode": code} if code else None
         event = json.loads(sample_file(function).read_text())
         if function == "ChangePasswordsFunction":  # the sample's item names the sample's account
             body = json.loads(event["body"])
@@ -197,6 +203,27 @@ class World:
         assert status == 200, body
         (put,) = [c for c in calls if c.operation == "PutEvents"]
         code: str = json.loads(put.params["Entries"][0]["Detail"])["confirmationCode"]
+        return code
+
+    def _passwordless_code(self, token: str, *, with_code: bool) -> str | None:
+        """Passwordless sign-in turned on and (``with_code``) the code the request sample puts on
+        the bus for the Create-Login sample's login."""
+        store = runtime.store()
+        tenant = store.get_tenant(SEED["tenant"]["id"])
+        assert tenant is not None
+        store.put_tenant(
+            replace(tenant, sign_in_policy=replace(tenant.sign_in_policy, passwordless_sign_in=True))
+        )
+        if not with_code:
+            return None
+        self.recorder.start()
+        status, body = self.call(
+            "POST", "/api/commerce/customer/authtickets/otp/request", _sample_body("otp_request"), token=token
+        )
+        calls = self.recorder.stop()
+        assert status == 204, body
+        (put,) = [c for c in calls if c.operation == "PutEvents"]
+        code: str = json.loads(put.params["Entries"][0]["Detail"])["otpCode"]
         return code
 
     def _waiting_ticket(self, token: str, *, with_code: bool) -> dict[str, Any]:

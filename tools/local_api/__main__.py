@@ -4,7 +4,8 @@ Uses an embedded DynamoDB (moto, in memory) or, with ``--db dynamodb-local``, AW
 Local keeping its data on disk (see backends.py), unless AWS_ENDPOINT_URL_DYNAMODB points at
 another one; the signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
-instead of EventBridge; password-reset codes to password-resets.jsonl beside it.
+instead of EventBridge; password-reset codes to password-resets.jsonl beside it, passwordless
+sign-in codes to otp-sign-in-codes.jsonl.
 """
 
 import argparse
@@ -160,6 +161,7 @@ operator tool on this table:
 2FA codes (the mailer's outbox, one JSON line per code): {outbox}
 password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
 email changes (Update account, one JSON line each): {Path(outbox).with_name(LOCAL_FILES["AccountEmailChanged"])}
+passwordless sign-in codes (otp/request, one JSON line per code; off until the operator turns it on): {Path(outbox).with_name(LOCAL_FILES["OtpSignInRequested"])}
 API docs: {base}/api/docs (Swagger UI; the OpenAPI document is {base}/api/docs/openapi.json)
 
 # ready to paste (needs jq):

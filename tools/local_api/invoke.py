@@ -5,7 +5,8 @@ It provisions ``make run``'s backend (the embedded moto DynamoDB and Secrets Man
 the signing keys and the seed tenant and client of tools/local_api/seed.json), fills the event's
 placeholders with real values (a fresh app token from the seed client; for the events that act on
 a shopper, the tokens of a shopper made with the Create-Login sample; for the two-factor events, a
-sign-in waiting for its code, and the code from the local outbox), then calls the function's
+sign-in waiting for its code, and the code from the local outbox; for the passwordless events,
+the tenant's switch on and the code from the local outbox), then calls the function's
 handler once, with only the environment template.yaml gives that function, and prints the
 response. Each run starts from a fresh backend, so every file in events/ answers as documented.
 """
@@ -39,6 +40,7 @@ SHOPPER_PLACEHOLDERS = {
     "<confirmationCode from the tenant's mailer>": "confirmationCode",
 }
 TWO_FACTOR_ROUTES = ("/2fa/request", "/2fa/auth")
+PASSWORDLESS_ROUTES = ("/otp/request", "/otp/auth")
 SAMPLE_ACCOUNT_ID = "1213933593"
 """The account id the samples name, in paths and in Change-Passwords' items."""
 
@@ -145,6 +147,30 @@ class Invocation:
         code: str = json.loads(outbox.read_text().splitlines()[-1])["confirmationCode"]
         return code
 
+    def passwordless_code(self, *, with_code: bool) -> str | None:
+        """Passwordless sign-in turned on for the tenant (off by default) and, ``with_code``, the
+        code its mailer got (read from the local outbox) after the request sample asked for one."""
+        from customer_auth.api import runtime
+        from customer_auth.domain.provisioning import provision_tenant
+        from customer_auth.outbox import LOCAL_FILES
+
+        store = runtime.store()
+        tenant = store.get_tenant(self.tenant_id)
+        assert tenant is not None
+        policy = replace(tenant.sign_in_policy, passwordless_sign_in=True)
+        provision_tenant(store, replace(tenant, sign_in_policy=policy))
+        if not with_code:
+            return None
+        self.call(
+            "POST",
+            "/api/commerce/customer/authtickets/otp/request",
+            json.loads(_sample("otp_request")["body"]),
+            authorization=f"Bearer {self.app_token()}",
+        )
+        outbox = Path(os.environ["CODE_OUTBOX_FILE"]).with_name(LOCAL_FILES["OtpSignInRequested"])
+        code: str = json.loads(outbox.read_text().splitlines()[-1])["otpCode"]
+        return code
+
     def prepared(self, event: dict[str, Any]) -> tuple[Route, dict[str, Any]]:
         """The event's route, and the event with real values in place of its placeholders."""
         route = next((r for r in self.router.routes if r.route_key == event["routeKey"]), None)
@@ -166,6 +192,9 @@ class Invocation:
             ticket = self.waiting_ticket(with_code=route.path.endswith("/2fa/auth"))
         if route.path.endswith("/Update-Forgotten-Password") and ticket is not None:
             ticket["confirmationCode"] = self.confirmation_code()
+        if route.path.endswith(PASSWORDLESS_ROUTES):
+            code = self.passwordless_code(with_code=route.path.endswith("/otp/auth"))
+            ticket = {"otpCode": code} if code else None
         return route, _filled(event, self, account_id, ticket)
 
 

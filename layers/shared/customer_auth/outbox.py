@@ -1,4 +1,4 @@
-"""Where codes go to be sent (two-factor codes, password-reset confirmation codes): the tenant's
+"""Where codes go to be sent (two-factor, password-reset and passwordless sign-in codes): the tenant's
 mailer listens on an EventBridge bus in AWS; under ``make run`` local files stand in for it."""
 
 import json
@@ -21,6 +21,7 @@ EVENT_DETAIL_TYPE = "TwoFactorCodeRequested"
 LOCAL_FILES = {
     "PasswordResetRequested": "password-resets.jsonl",
     "AccountEmailChanged": "email-changes.jsonl",
+    "OtpSignInRequested": "otp-sign-in-codes.jsonl",
 }
 """Under ``make run``, the file (beside the 2FA codes file) each other event type is written to;
 types not named here (decoys that keep timing equal) are not written anywhere locally."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..domain.bulk_passwords import BulkPasswordService
     from ..domain.credentials import CredentialService
     from ..domain.logins import LoginService
+    from ..domain.passwordless import PasswordlessService
     from ..domain.recovery import RecoveryService
     from ..domain.signin import SignInService
     from ..domain.tickets import TicketService
@@ -155,6 +156,21 @@ def recovery_service() -> "RecoveryService":
     from ..domain.recovery import RecoveryService
 
     return RecoveryService(store(), code_outbox, _password_hasher, now_clock())
+
+
+def passwordless_service() -> "PasswordlessService":
+    """Passwordless sign-in: codes keyed by a key derived from the signing keys, never stored."""
+    from ..domain.passwordless import PURPOSE, PasswordlessService
+    from ..domain.sessions import SessionStarter
+    from ..tokens.code_keys import CodeKeys
+
+    return PasswordlessService(
+        store(),
+        code_outbox,
+        lambda: CodeKeys(key_set(), PURPOSE),
+        lambda: SessionStarter(jwt_codec()),
+        now_clock(),
+    )
 
 
 @cache

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from .records import AccountChange, Login, StoredAccount
+from .records import AccountChange, Login, RefreshToken, Session, StoredAccount
 
 _RATE_WINDOW = timedelta(hours=1)
 
@@ -126,11 +126,13 @@ class LoginWithCode:
 
 @dataclass(frozen=True, slots=True)
 class CodeRedeemed:
-    """Everything a right code writes in one atomic step: the code spent, the login changed (and
-    the account brought in step with it)."""
+    """Everything a code writes in one atomic step: the code spent (or a try of it), the login
+    changed (and the account brought in step with it), and for a sign-in its new session."""
 
     code_before: OneTimeCode
     code_after: OneTimeCode
     login_before: Login
     login_after: Login
     account: AccountChange | None
+    session: Session | None = None
+    refresh_token: RefreshToken | None = None

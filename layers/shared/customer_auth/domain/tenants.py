@@ -88,6 +88,8 @@ class SignInPolicy:
     require_letter_and_digit: bool = False
     password_reset_minutes: int = 60
     """How long a password-reset confirmation code is good for."""
+    passwordless_sign_in: bool = False
+    """Whether shoppers may sign in with a code sent to their email (off: both routes answer 404)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.password_reset_minutes <= 24 * 60:

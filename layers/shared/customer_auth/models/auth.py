@@ -68,6 +68,23 @@ class AuthTicket2FAInfo(WireModel):
     )
 
 
+class OtpRequest(WireModel):
+    """Body of the passwordless code request: Kibo's ``OtpRequest``."""
+
+    email: Name | None = None
+
+
+class AuthTicketOtpInfo(WireModel):
+    """Body of the passwordless sign-in: Kibo's ``AuthTicketOtpInfo``."""
+
+    email: Name | None = None
+    otp_code: Annotated[str, StringConstraints(strict=True, max_length=64)] | None = Field(
+        default=None, repr=False
+    )
+    fingerprint: Name | None = None
+    region: Name | None = None
+
+
 class CustomerPasswordInfo(WireModel):
     """Body of Change-Password."""
 

@@ -302,13 +302,16 @@ class DynamoStore:
             raise
 
     def redeem_code(self, redeemed: CodeRedeemed) -> None:
-        """The code spent and the login (and account) changed: all or nothing (``ConcurrentUpdate``)."""
+        """The code spent and the login (and account) changed, and a sign-in's session started: all
+        or nothing (``ConcurrentUpdate``)."""
         transaction = [
             self._versioned_put(items.one_time_code_item(redeemed.code_after), redeemed.code_before.version),
             self._login_replacement(redeemed.login_before, redeemed.login_after),
         ]
         if redeemed.account is not None:
             transaction.append(self._account_update(redeemed.account))
+        if redeemed.session is not None:
+            transaction.extend(self._session_puts(redeemed.session, redeemed.refresh_token))
         self._concurrent_unless_written(transaction)
 
     # -- account administration ------------------------------------------------------------
