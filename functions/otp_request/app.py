@@ -21,15 +21,15 @@ from customer_auth.api.pacing import no_sooner_than
 from customer_auth.api.params import ResponseFields
 from customer_auth.api.settings import settings
 from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.passwordless import OtpOutcome
+from customer_auth.domain.code_mail import CodeOutcome
 from customer_auth.models.auth import OtpRequest
 
 app = make_resolver()
 
 _METRIC = {
-    OtpOutcome.SENT: "OtpSignInCodesSent",
-    OtpOutcome.LIMITED: "OtpSignInRequestsLimited",
-    OtpOutcome.UNMATCHED: "OtpSignInRequestsUnmatched",
+    CodeOutcome.SENT: "OtpSignInCodesSent",
+    CodeOutcome.LIMITED: "OtpSignInRequestsLimited",
+    CodeOutcome.UNMATCHED: "OtpSignInRequestsUnmatched",
 }
 
 
@@ -48,7 +48,7 @@ def request_code(
     request = current_request(app)
     with no_sooner_than(settings().recovery_answer_ms / 1000):
         outcome = runtime.passwordless_service().request_code(request.caller, request.site_id, body)
-    if outcome is OtpOutcome.LIMITED:
+    if outcome is CodeOutcome.LIMITED:
         logger.warning("passwordless sign-in code not sent: the login asked too often")
     metrics.add_metric(name=_METRIC[outcome], unit=MetricUnit.Count, value=1)
     return no_content()

@@ -20,15 +20,15 @@ from customer_auth.api.pacing import no_sooner_than
 from customer_auth.api.params import ResponseFields
 from customer_auth.api.settings import settings
 from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.recovery import ResetOutcome
+from customer_auth.domain.code_mail import CodeOutcome
 from customer_auth.models.auth import CustomerResetPasswordInfo
 
 app = make_resolver()
 
 _METRIC = {
-    ResetOutcome.SENT: "PasswordResetCodesSent",
-    ResetOutcome.LIMITED: "PasswordResetsLimited",
-    ResetOutcome.UNMATCHED: "PasswordResetsUnmatched",
+    CodeOutcome.SENT: "PasswordResetCodesSent",
+    CodeOutcome.LIMITED: "PasswordResetsLimited",
+    CodeOutcome.UNMATCHED: "PasswordResetsUnmatched",
 }
 
 
@@ -48,7 +48,7 @@ def reset_password(
     request = current_request(app)
     with no_sooner_than(settings().recovery_answer_ms / 1000):
         outcome = runtime.recovery_service().request_reset(request.caller, request.site_id, body)
-    if outcome is ResetOutcome.LIMITED:
+    if outcome is CodeOutcome.LIMITED:
         logger.warning("password reset not sent: the login asked too often")
     metrics.add_metric(name=_METRIC[outcome], unit=MetricUnit.Count, value=1)
     return no_content(200)

@@ -17,6 +17,7 @@ nobody can use, and the next DELETE, finding it marked, finishes the job.
 
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..models.account import CustomerAccount
@@ -73,13 +74,11 @@ def updated_account(
     )
 
 
+@dataclass(frozen=True, slots=True)
 class AccountAdminService:
-    def __init__(
-        self, store: AccountAdminStore, clock: Clock, outbox: Callable[[], EventOutbox] | None = None
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._outbox = outbox
+    _store: AccountAdminStore
+    _clock: Clock
+    _outbox: Callable[[], EventOutbox] | None = None
 
     def update(
         self, caller: Caller, site_id: int | None, account_id: int, requested: CustomerAccount

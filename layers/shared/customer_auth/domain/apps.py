@@ -35,12 +35,12 @@ class AppTokenLifetimes:
     refresh_seconds: int = 24 * 3600
 
 
+@dataclass(frozen=True, slots=True)
 class AppAuthService:
-    def __init__(self, store: AppStore, jwt: JwtCodec, clock: Clock, lifetimes: AppTokenLifetimes) -> None:
-        self._store = store
-        self._jwt = jwt
-        self._clock = clock
-        self._lifetimes = lifetimes
+    _store: AppStore
+    _jwt: JwtCodec
+    _clock: Clock
+    _lifetimes: AppTokenLifetimes
 
     def authenticate(
         self,

@@ -3,10 +3,11 @@ migration from another platform needs. Each item goes through the same lock, loc
 rules as Change-Password, and each changed login's sessions end."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..models.auth import AccountPasswordInfo, ChangePasswordResult, ChangePasswordResultCollection
 from .caller import Caller
-from .clock import Clock
+from .credentials import CredentialService
 from .errors import (
     DomainError,
     Forbidden,
@@ -15,8 +16,7 @@ from .errors import (
     NotFound,
     Unavailable,
 )
-from .passwords import PasswordHasher, check_importable_hash, check_password_policy
-from .ports import SessionStore
+from .passwords import check_importable_hash, check_password_policy
 from .records import UNKNOWN_DEVICE, account_in_step
 from .retry import Retry
 from .signin import PasswordCheck
@@ -31,11 +31,9 @@ PBKDF2 hash at its cap, our new hash, a retried write) takes about a second at o
 answer must still leave before Lambda's and API Gateway's limits."""
 
 
-class BulkPasswordService:
-    def __init__(self, store: SessionStore, hasher: Callable[[], PasswordHasher], clock: Clock) -> None:
-        self._store = store
-        self._hasher = hasher
-        self._clock = clock
+@dataclass(frozen=True, slots=True)
+class BulkPasswordService(CredentialService):
+    """Change-Password's rules for many logins, with a credential service's store, hasher and clock."""
 
     def change_passwords(
         self,

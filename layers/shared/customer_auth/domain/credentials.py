@@ -1,6 +1,7 @@
 """A login's credential and lock, managed by the storefront's app: change password, lock, state."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..models.auth import CustomerPasswordInfo, LoginState
@@ -22,12 +23,12 @@ from .signin import PasswordCheck
 from .tenants import SignInPolicy, Tenant, usable_tenant
 
 
+@dataclass(frozen=True, slots=True)
 class CredentialService:
-    def __init__(self, store: SessionStore, hasher: Callable[[], PasswordHasher], clock: Clock) -> None:
-        self._store = store
-        self._hasher = hasher
-        """Built on first use: locking and reading the login state never hash, so never load argon2."""
-        self._clock = clock
+    _store: SessionStore
+    _hasher: Callable[[], PasswordHasher]
+    """Built on first use: locking and reading the login state never hash, so never load argon2."""
+    _clock: Clock
 
     def change_password(
         self, caller: Caller, account_id: int, info: CustomerPasswordInfo, *, unlock: bool

@@ -41,20 +41,13 @@ class _Request:
     info: CustomerLoginInfo
 
 
+@dataclass(frozen=True, slots=True)
 class LoginService:
-    def __init__(
-        self,
-        store: AccountStore,
-        tenants: TenantStore,
-        hasher: PasswordHasher,
-        sessions: SessionStarter,
-        clock: Clock,
-    ) -> None:
-        self._store = store
-        self._tenants = tenants
-        self._hasher = hasher
-        self._sessions = sessions
-        self._clock = clock
+    _store: AccountStore
+    _tenants: TenantStore
+    _hasher: PasswordHasher
+    _sessions: SessionStarter
+    _clock: Clock
 
     def create_login(
         self, caller: Caller, site_id: int | None, account_id: int, info: CustomerLoginInfo
@@ -131,16 +124,8 @@ class LoginService:
             created_at=now,
             updated_at=now,
         ).trusting(Device.of(user_id, info.fingerprint, info.region))
-        grant = SessionGrant(
-            tenant_id=caller.tenant_id,
-            site_id=site_id,
-            account_id=account.id,
-            user_id=login.user_id,
-            username=login.username,
-            client_id=caller.client_id,
-            access_minutes=lifetimes[0],
-            refresh_minutes=lifetimes[1],
-            generation=login.generation,
+        grant = SessionGrant.signing_in(
+            caller, site_id, login, access_minutes=lifetimes[0], refresh_minutes=lifetimes[1]
         )
         account_after, started = (
             _registered(account, login, caller.client_id, now),

@@ -9,20 +9,19 @@ Validation follows sign-in's lock rules for the device; the code proves the mail
 factor is asked on top, and the device becomes trusted as after one.
 """
 
-import enum
 import re
 import secrets
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from ..models.auth import AuthTicketOtpInfo, CustomerAuthTicket, OtpRequest
 from .caller import Caller
 from .clock import Clock
+from .code_mail import CodeMail, CodeOutcome
 from .codes import CodeRedeemed, CodeRules, LoginWithCode, OneTimeCode
-from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, NotFound, Unavailable
-from .ports import CodeStore, EventOutbox, OutboxEvent
+from .errors import InvalidCredentials, InvalidParameter, NotFound
+from .ports import CodeStore, EventOutbox
 from .records import Device, Login, account_in_step, normalize_identifier
 from .retry import Retry
 from .sessions import SessionGrant, SessionStarter, StartedSession
@@ -62,14 +61,6 @@ def switched_off() -> NotFound:
     return NotFound("Passwordless sign-in is not enabled for this tenant.")
 
 
-class OtpOutcome(enum.Enum):
-    """What a code request did; for logs and metrics only, never for the answer."""
-
-    SENT = "sent"
-    LIMITED = "limited"
-    UNMATCHED = "unmatched"
-
-
 class PasswordlessService:
     def __init__(
         self,
@@ -80,14 +71,14 @@ class PasswordlessService:
         clock: Clock,
     ) -> None:
         self._store = store
-        self._outbox = outbox
+        self._mail = CodeMail(store, outbox, OTP_EVENT, UNMATCHED_EVENT, "otpCode")
         self._digests = digests
         self._sessions = sessions
         """Built on first use: the request route never mints tokens."""
         self._clock = clock
 
     # -- generateAndSendOtp ---------------------------------------------------------------------
-    def request_code(self, caller: Caller, site_id: int | None, info: OtpRequest) -> OtpOutcome:
+    def request_code(self, caller: Caller, site_id: int | None, info: OtpRequest) -> CodeOutcome:
         """A code for the login with this email, sent through the outbox; nothing sent for an
         unknown email or a login that asked too often, at the same cost."""
         if not info.email:
@@ -100,45 +91,16 @@ class PasswordlessService:
         digests = self._digests()
         if login is None or found.account is None or not _usable(login, identifier):
             digests.digest(_message(found.code, "", code))  # the work of a code, for the time
-            self._refuse_at_the_cost_of_a_code(caller.tenant_id, site_id, identifier)
-            return OtpOutcome.UNMATCHED
+            self._mail.refuse(caller.tenant_id, site_id, identifier)
+            return CodeOutcome.UNMATCHED
         before = found.code
         issued = before.issued(digests.digest(_message(before, login.user_id, code)), now, RULES)
         if before.seconds_to_wait(now, RULES):
-            self._refuse_at_the_cost_of_a_code(caller.tenant_id, site_id, identifier)
-            return OtpOutcome.LIMITED
-        try:
-            self._store.replace_code(before, issued)
-        except ConcurrentUpdate:
-            # Another request issued a code just now: this one is over the limit.
-            self._outbox().publish(_decoy(caller.tenant_id, site_id))
-            return OtpOutcome.LIMITED
-        event = OutboxEvent(
-            OTP_EVENT,
-            {
-                "tenantId": caller.tenant_id,
-                "siteId": site_id,
-                "accountId": login.account_id,
-                "userId": login.user_id,
-                "userName": login.username,
-                "emailAddress": login.email or found.account.account.email_address,
-                "otpCode": code,
-                "expiresAt": (issued.code_expires_at or now).isoformat(),
-            },
-            {"userId": login.user_id, "accountId": login.account_id},
-        )
-        try:
-            self._outbox().publish(event)
-        except Unavailable:
-            # Undone, so an unsent code neither counts against the limit nor voids the last one.
-            with suppress(ConcurrentUpdate, Unavailable):
-                self._store.replace_code(issued, before if before.version else None)
-            raise
-        return OtpOutcome.SENT
-
-    def _refuse_at_the_cost_of_a_code(self, tenant_id: int, site_id: int | None, identifier: str) -> None:
-        self._store.spend_refused_write(tenant_id, identifier)
-        self._outbox().publish(_decoy(tenant_id, site_id))
+            self._mail.refuse(caller.tenant_id, site_id, identifier)
+            return CodeOutcome.LIMITED
+        if not self._mail.send(caller.tenant_id, site_id, found, login, issued, code, now):
+            return CodeOutcome.LIMITED
+        return CodeOutcome.SENT
 
     # -- validateOtpAndCreateAuthTicket ---------------------------------------------------------
     def sign_in(self, caller: Caller, site_id: int | None, info: AuthTicketOtpInfo) -> CustomerAuthTicket:
@@ -201,16 +163,12 @@ class PasswordlessService:
         # factor would (the code proved the mailbox).
         after = login.after_sign_in(device, now, None).trusting(device)
         policy = tenant.token_policy
-        grant = SessionGrant(
-            tenant_id=caller.tenant_id,
-            site_id=site_id,
-            account_id=login.account_id,
-            user_id=login.user_id,
-            username=login.username,
-            client_id=caller.client_id,
+        grant = SessionGrant.signing_in(
+            caller,
+            site_id,
+            after,
             access_minutes=policy.access_minutes(None),
             refresh_minutes=policy.refresh_minutes(None),
-            generation=after.generation,
         )
         started = self._sessions().start(grant, now)
         redeemed = CodeRedeemed(
@@ -245,7 +203,3 @@ def _message(code: OneTimeCode, user_id: str, otp_code: str) -> str:
     """What the digest covers: the code and the login it was sent to, so one login's code (or its
     stored digest copied to another login's item) never opens another."""
     return f"{code.tenant_id}:{code.account_id}:{user_id}:{otp_code}"
-
-
-def _decoy(tenant_id: int, site_id: int | None) -> OutboxEvent:
-    return OutboxEvent(UNMATCHED_EVENT, {"tenantId": tenant_id, "siteId": site_id})

@@ -6,18 +6,17 @@ same calls (two batched reads, one conditional write, one event) and spends abou
 for a known login, an unknown one and one that asked too often.
 """
 
-import enum
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import datetime, timedelta
 
 from ..models.auth import ConfirmationInfo, CustomerResetPasswordInfo
 from .caller import Caller
 from .clock import Clock
+from .code_mail import CodeMail, CodeOutcome
 from .codes import CodeRedeemed, CodeRules, OneTimeCode, long_code_digest, new_long_code
-from .errors import ConcurrentUpdate, InvalidCredentials, InvalidParameter, Unavailable
+from .errors import InvalidCredentials, InvalidParameter
 from .passwords import PasswordHasher, check_password_policy
-from .ports import CodeStore, EventOutbox, OutboxEvent
+from .ports import CodeStore, EventOutbox
 from .records import Login, StoredAccount, account_in_step, normalize_identifier
 from .retry import Retry
 from .tenants import Tenant, usable_tenant
@@ -48,14 +47,6 @@ def refused() -> InvalidCredentials:
     return InvalidCredentials("The user name or confirmation code is not valid.")
 
 
-class ResetOutcome(enum.Enum):
-    """What Reset-Password did; for logs and metrics only, never for the answer."""
-
-    SENT = "sent"
-    LIMITED = "limited"
-    UNMATCHED = "unmatched"
-
-
 class RecoveryService:
     def __init__(
         self,
@@ -65,14 +56,14 @@ class RecoveryService:
         clock: Clock,
     ) -> None:
         self._store = store
-        self._outbox = outbox
+        self._mail = CodeMail(store, outbox, RESET_EVENT, UNMATCHED_EVENT, "confirmationCode")
         self._hasher = hasher
         """Built on first use: Reset-Password never hashes, so never loads argon2."""
         self._clock = clock
 
     def request_reset(
         self, caller: Caller, site_id: int | None, info: CustomerResetPasswordInfo
-    ) -> ResetOutcome:
+    ) -> CodeOutcome:
         """A confirmation code for the login named by email or user name, sent through the outbox;
         nothing sent for an unknown login or one that asked too often, at the same cost."""
         given, by_email = (info.email_address, True) if info.email_address else (info.user_name, False)
@@ -89,48 +80,19 @@ class RecoveryService:
             or login.deleted_at is not None  # being deleted: no code for it, ever
             or not _named(login, identifier, by_email=by_email)
         ):
-            self._refuse_at_the_cost_of_a_code(caller.tenant_id, site_id, identifier)
-            return ResetOutcome.UNMATCHED
+            self._mail.refuse(caller.tenant_id, site_id, identifier)
+            return CodeOutcome.UNMATCHED
         now = self._clock()
         rules = reset_rules(tenant)
         before = found.code
         if before.seconds_to_wait(now, rules):
-            self._refuse_at_the_cost_of_a_code(caller.tenant_id, site_id, identifier)
-            return ResetOutcome.LIMITED
+            self._mail.refuse(caller.tenant_id, site_id, identifier)
+            return CodeOutcome.LIMITED
         code = new_long_code()
         issued = before.issued(long_code_digest(code), now, rules)
-        try:
-            self._store.replace_code(before, issued)
-        except ConcurrentUpdate:
-            # Another request issued a code just now: this one is over the limit.
-            self._outbox().publish(_decoy(caller.tenant_id, site_id))
-            return ResetOutcome.LIMITED
-        event = OutboxEvent(
-            RESET_EVENT,
-            {
-                "tenantId": caller.tenant_id,
-                "siteId": site_id,
-                "accountId": login.account_id,
-                "userId": login.user_id,
-                "userName": login.username,
-                "emailAddress": login.email or found.account.account.email_address,
-                "confirmationCode": code,
-                "expiresAt": (issued.code_expires_at or now).isoformat(),
-            },
-            {"userId": login.user_id, "accountId": login.account_id},
-        )
-        try:
-            self._outbox().publish(event)
-        except Unavailable:
-            # Undone, so an unsent code neither counts against the limit nor voids the last one.
-            with suppress(ConcurrentUpdate, Unavailable):
-                self._store.replace_code(issued, before if before.version else None)
-            raise
-        return ResetOutcome.SENT
-
-    def _refuse_at_the_cost_of_a_code(self, tenant_id: int, site_id: int | None, identifier: str) -> None:
-        self._store.spend_refused_write(tenant_id, identifier)
-        self._outbox().publish(_decoy(tenant_id, site_id))
+        if not self._mail.send(caller.tenant_id, site_id, found, login, issued, code, now):
+            return CodeOutcome.LIMITED
+        return CodeOutcome.SENT
 
     def update_forgotten_password(self, caller: Caller, site_id: int | None, info: ConfirmationInfo) -> None:
         """The new password for the login whose live code this is; every session ends."""
@@ -197,7 +159,3 @@ def _named(login: Login, identifier: str, *, by_email: bool) -> bool:
     """Whether the login is the one the caller named: by its email, or by its username or email."""
     email = normalize_identifier(login.email) if login.email else None
     return identifier == email or (not by_email and identifier == normalize_identifier(login.username))
-
-
-def _decoy(tenant_id: int, site_id: int | None) -> OutboxEvent:
-    return OutboxEvent(UNMATCHED_EVENT, {"tenantId": tenant_id, "siteId": site_id})

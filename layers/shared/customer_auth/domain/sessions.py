@@ -8,7 +8,8 @@ from ..models.auth import CustomerAuthTicket
 from ..tokens import sealing
 from ..tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
 from ..tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
-from .records import AwaitedSecondFactor, Device, RefreshToken, Session
+from .caller import Caller
+from .records import AwaitedSecondFactor, Device, Login, RefreshToken, Session
 
 WAITING_LIFE = timedelta(minutes=15)
 """How long a session may wait for its second factor (several codes' worth)."""
@@ -35,6 +36,24 @@ class SessionGrant:
     @property
     def anonymous(self) -> bool:
         return self.account_id == ANONYMOUS_ACCOUNT
+
+    @classmethod
+    def signing_in(
+        cls, caller: Caller, site_id: int | None, login: Login, *, access_minutes: int, refresh_minutes: int
+    ) -> "SessionGrant":
+        """What a login signing in is granted (``login`` as it is once signed in), for the caller's
+        client in the request's site."""
+        return cls(
+            tenant_id=caller.tenant_id,
+            site_id=site_id,
+            account_id=login.account_id,
+            user_id=login.user_id,
+            username=login.username,
+            client_id=caller.client_id,
+            access_minutes=access_minutes,
+            refresh_minutes=refresh_minutes,
+            generation=login.generation,
+        )
 
     @classmethod
     def continuing(cls, session: Session, *, username: str, refresh_minutes: int) -> "SessionGrant":

@@ -115,16 +115,8 @@ class SignInService:
                     after = after.trusting(device)
                 change = account_in_step(stored, after, now)
                 account = change.after if change else stored.account
-                grant = SessionGrant(
-                    tenant_id=caller.tenant_id,
-                    site_id=site_id,
-                    account_id=account_id,
-                    user_id=login.user_id,
-                    username=login.username,
-                    client_id=caller.client_id,
-                    access_minutes=access_minutes,
-                    refresh_minutes=refresh_minutes,
-                    generation=after.generation,
+                grant = SessionGrant.signing_in(
+                    caller, site_id, after, access_minutes=access_minutes, refresh_minutes=refresh_minutes
                 )
                 if waits:
                     waiting = self._sessions.start_waiting(grant, device, now)

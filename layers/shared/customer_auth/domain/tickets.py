@@ -60,12 +60,12 @@ class _Family:
         return self.account.account if self.account is not None else None
 
 
+@dataclass(frozen=True, slots=True)
 class TicketService:
-    def __init__(self, store: SessionStore, sessions: SessionStarter, jwt: JwtCodec, clock: Clock) -> None:
-        self._store = store
-        self._sessions = sessions
-        self._jwt = jwt
-        self._clock = clock
+    _store: SessionStore
+    _sessions: SessionStarter
+    _jwt: JwtCodec
+    _clock: Clock
 
     def anonymous_ticket(self, caller: Caller, site_id: int | None) -> CustomerAuthTicket:
         """A new anonymous shopper's ticket: a fresh ``userId``, no account, the tenant's default
