@@ -5,6 +5,7 @@ changed stored name, a new attribute or a lost one fails here before it reaches 
 """
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -67,3 +68,19 @@ def test_an_identifier_item_reads_as_the_account_it_names(name: str) -> None:
     login = SAMPLES[name][1][0]
 
     assert items.identifier_account_id(CAPTURED[name]) == login.account_id
+
+
+def test_a_tenant_stores_the_passwordless_switch_only_when_it_is_on() -> None:
+    """Added after the capture (passwordless sign-in): a tenant without it keeps the captured
+    layout above, and one with it on gains one attribute in its sign-in policy."""
+    tenant = SAMPLES["tenant-full"][1]
+    switched_on = replace(tenant, sign_in_policy=replace(tenant.sign_in_policy, passwordless_sign_in=True))
+
+    written = encode("tenant", switched_on)
+
+    policy, captured_policy = written["signInPolicy"]["M"], CAPTURED["tenant-full"]["signInPolicy"]["M"]
+    assert policy == {**captured_policy, "passwordlessSignIn": {"BOOL": True}}
+    assert {k: v for k, v in written.items() if k != "signInPolicy"} == {
+        k: v for k, v in CAPTURED["tenant-full"].items() if k != "signInPolicy"
+    }
+    assert _decode("tenant", written) == switched_on

@@ -7,14 +7,19 @@ Two-factor sign-in keeps its own ``CodeChallenge`` (six digits, bound to a sessi
 
 import hashlib
 import hmac
-import math
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from .records import AccountChange, Login, RefreshToken, Session, StoredAccount
-
-_RATE_WINDOW = timedelta(hours=1)
+from .records import (
+    REQUEST_WINDOW,
+    AccountChange,
+    CodeLife,
+    Login,
+    RefreshToken,
+    Session,
+    StoredAccount,
+)
 
 
 def new_long_code() -> str:
@@ -40,7 +45,7 @@ class CodeRules:
 
 
 @dataclass(frozen=True, slots=True)
-class OneTimeCode:
+class OneTimeCode(CodeLife):
     """A login's code for one purpose and its request history (the rate limit). A new code
     replaces the last; a spent one keeps its history until the hour forgets it."""
 
@@ -48,12 +53,6 @@ class OneTimeCode:
     account_id: int
     purpose: str
     digest: str | None = field(default=None, repr=False)
-    code_expires_at: datetime | None = None
-    tries_left: int = 0
-    requested_at: tuple[datetime, ...] = ()
-    """Codes issued in the last hour, oldest first."""
-    version: int = 0
-    """0 while nothing is stored."""
 
     @property
     def expires_at(self) -> datetime | None:
@@ -62,16 +61,11 @@ class OneTimeCode:
         return max(moments) if moments else None
 
     def _history_ends(self) -> datetime | None:
-        return self.requested_at[-1] + _RATE_WINDOW if self.requested_at else None
+        return self.requested_at[-1] + REQUEST_WINDOW if self.requested_at else None
 
     def seconds_to_wait(self, now: datetime, rules: CodeRules) -> int:
         """How long before another code may be issued (0: now)."""
-        recent = self._recent(now)
-        if recent and now < recent[-1] + rules.gap:
-            return math.ceil((recent[-1] + rules.gap - now).total_seconds())
-        if len(recent) >= rules.per_hour:
-            return math.ceil((recent[0] + _RATE_WINDOW - now).total_seconds())
-        return 0
+        return self._seconds_before_another(now, rules.gap, rules.per_hour)
 
     def issued(self, digest: str, now: datetime, rules: CodeRules) -> "OneTimeCode":
         """A new code (its digest) in place of the last one."""
@@ -80,7 +74,7 @@ class OneTimeCode:
             digest=digest,
             code_expires_at=now + rules.life,
             tries_left=rules.tries,
-            requested_at=(*self._recent(now), now),
+            requested_at=(*self.recent_requests(now), now),
             version=self.version + 1,
         )
 
@@ -98,21 +92,11 @@ class OneTimeCode:
         return hmac.compare_digest(self.digest or "", long_code_digest(code))
 
     def after_wrong_try(self) -> "OneTimeCode":
-        """One try spent; the last one spends the code."""
-        tries_left = self.tries_left - 1
-        return replace(
-            self,
-            tries_left=tries_left,
-            digest=self.digest if tries_left > 0 else None,
-            code_expires_at=self.code_expires_at if tries_left > 0 else None,
-            version=self.version + 1,
-        )
+        """One try spent; the last one spends the code and its end."""
+        return self._tried("digest", "code_expires_at")
 
     def used(self) -> "OneTimeCode":
         return replace(self, digest=None, code_expires_at=None, tries_left=0, version=self.version + 1)
-
-    def _recent(self, now: datetime) -> tuple[datetime, ...]:
-        return tuple(t for t in self.requested_at if now < t + _RATE_WINDOW)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, Self
 
 from ..models.account import CustomerAccount
 from .tenants import TRUSTED_KEPT, SignInPolicy, Tenant
@@ -416,8 +417,47 @@ RefreshToken = SessionToken
 AccessToken = SessionToken
 
 
+REQUEST_WINDOW = timedelta(hours=1)
+"""How long a code request counts against the hourly limit (two-factor and one-time codes)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeLife:
+    """What a stored code keeps besides its digest: when it ends, the tries it has left, the
+    requests of the last hour (its rate limit) and the version that guards its writes."""
+
+    code_expires_at: datetime | None = None
+    tries_left: int = 0
+    requested_at: tuple[datetime, ...] = ()
+    """Code requests in the last hour, oldest first."""
+    version: int = 0
+    """0 while nothing is stored."""
+
+    def recent_requests(self, now: datetime) -> tuple[datetime, ...]:
+        """The code requests that still count against the hourly limit, oldest first."""
+        return tuple(t for t in self.requested_at if now < t + REQUEST_WINDOW)
+
+    def _seconds_before_another(self, now: datetime, gap: timedelta, per_hour: int) -> int:
+        """How long before another code may be issued (0: now): at most one per ``gap`` and
+        ``per_hour`` in any hour."""
+        recent = self.recent_requests(now)
+        if recent and now < recent[-1] + gap:
+            return math.ceil((recent[-1] + gap - now).total_seconds())
+        if len(recent) >= per_hour:
+            return math.ceil((recent[0] + REQUEST_WINDOW - now).total_seconds())
+        return 0
+
+    def _tried(self, *spent: str) -> Self:
+        """One try spent; with the last, the fields ``spent`` names (the code's digest) go too."""
+        left = self.tries_left - 1
+        changes: dict[str, Any] = {"tries_left": left, "version": self.version + 1}
+        if left <= 0:
+            changes.update(dict.fromkeys(spent))
+        return replace(self, **changes)
+
+
 @dataclass(frozen=True, slots=True)
-class CodeChallenge:
+class CodeChallenge(CodeLife):
     """A login's one-time code for two-factor sign-in, and its request history (rate limit).
 
     One per login: a new code replaces the last. The code is kept only as a digest keyed by the
@@ -428,26 +468,15 @@ class CodeChallenge:
     account_id: int
     sid: str | None = None
     code_digest: str | None = field(default=None, repr=False)
-    code_expires_at: datetime | None = None
-    tries_left: int = 0
-    requested_at: tuple[datetime, ...] = ()
-    """Code requests in the last hour, oldest first."""
-    version: int = 0
-    """0 while nothing is stored."""
 
     @property
     def expires_at(self) -> datetime | None:
         """When the item may go: an hour after the last request, when the rate limit forgets it."""
-        return self.requested_at[-1] + timedelta(hours=1) if self.requested_at else None
+        return self.requested_at[-1] + REQUEST_WINDOW if self.requested_at else None
 
     def seconds_to_wait(self, now: datetime) -> int:
         """How long before another code may be requested: one per 30 s, five per hour."""
-        recent = self._recent(now)
-        if recent and now < recent[-1] + CODE_REQUEST_GAP:
-            return math.ceil((recent[-1] + CODE_REQUEST_GAP - now).total_seconds())
-        if len(recent) >= CODE_REQUESTS_PER_HOUR:
-            return math.ceil((recent[0] + timedelta(hours=1) - now).total_seconds())
-        return 0
+        return self._seconds_before_another(now, CODE_REQUEST_GAP, CODE_REQUESTS_PER_HOUR)
 
     def issued(self, sid: str, code_digest: str, now: datetime) -> "CodeChallenge":
         return replace(
@@ -456,7 +485,7 @@ class CodeChallenge:
             code_digest=code_digest,
             code_expires_at=now + CODE_LIFE,
             tries_left=CODE_TRIES,
-            requested_at=(*self._recent(now), now),
+            requested_at=(*self.recent_requests(now), now),
             version=self.version + 1,
         )
 
@@ -472,19 +501,10 @@ class CodeChallenge:
 
     def after_wrong_try(self) -> "CodeChallenge":
         """One try spent; the last one spends the code."""
-        tries_left = self.tries_left - 1
-        return replace(
-            self,
-            tries_left=tries_left,
-            code_digest=self.code_digest if tries_left > 0 else None,
-            version=self.version + 1,
-        )
+        return self._tried("code_digest")
 
     def used(self) -> "CodeChallenge":
         return replace(self, code_digest=None, tries_left=0, version=self.version + 1)
-
-    def _recent(self, now: datetime) -> tuple[datetime, ...]:
-        return tuple(t for t in self.requested_at if now < t + timedelta(hours=1))
 
 
 @dataclass(frozen=True, slots=True)

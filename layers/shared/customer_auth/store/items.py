@@ -116,6 +116,7 @@ def _document(account: CustomerAccount) -> str:
 
 # The records' codecs: each names only what its fields' camelCase names and types do not say.
 TENANT = Codec(Tenant, kind="tenant", key=lambda t: tenant_key(t.id), names={"id": "tenantId"})
+nested(SignInPolicy, sparse={"passwordless_sign_in"})  # stored only when on: older tenants keep their layout
 CLIENT = Codec(AppClient, kind="client", key=lambda c: client_key(c.client_id))
 APP_REFRESH = Codec(
     AppRefreshToken,
