@@ -319,7 +319,8 @@ def _report(results: dict[str, Any]) -> list[str]:
     lines = [
         f"load: {results['users']} users for {results['durationSeconds']:g} s "
         f"({results['elapsedSeconds']} s with the requests in flight), {results['machine']}",
-        "the local server runs one invocation at a time (like one Lambda environment): throughput is bounded",
+        "the local server runs one invocation at a time (like one Lambda environment), except while one"
+        " waits out a deliberate floor: throughput is bounded",
         "",
         *table,
         "",

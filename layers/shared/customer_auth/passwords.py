@@ -16,6 +16,7 @@ from argon2 import PasswordHasher as _Argon2
 from argon2 import Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import pause
 from .domain.passwords import (
     MAX_ARGON2_MEMORY_KIB,
     MAX_ARGON2_PARALLELISM,
@@ -134,7 +135,7 @@ class Argon2idHasher:
         at one vCPU) returns at once."""
         remaining = self._floor - (time.perf_counter() - started)
         if remaining > 0:
-            time.sleep(remaining)
+            pause.sleep(remaining)
 
     def _verify_argon2(self, secret: bytes, stored_hash: str, *, allowed: set[Type]) -> bool:
         if not _ARGON2.fullmatch(stored_hash):

@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .. import pause
+
 
 @contextmanager
 def no_sooner_than(seconds: float) -> Iterator[None]:
@@ -19,4 +21,4 @@ def no_sooner_than(seconds: float) -> Iterator[None]:
     finally:
         left = deadline - time.monotonic()
         if left > 0:
-            time.sleep(left)
+            pause.sleep(left)

@@ -1,0 +1,13 @@
+"""Deliberate waits: an answer held to a floor so that its timing tells nothing (a password check
+padded to its floor, a recovery or passwordless answer held to ``RECOVERY_ANSWER_MS``).
+
+In Lambda a wait is a sleep, and other environments serve other shoppers meanwhile. The local
+server runs one invocation at a time, so it replaces ``sleep`` with a wait during which another
+invocation may run, as another environment would (``tools.local_api.router``).
+"""
+
+import time
+from collections.abc import Callable
+
+sleep: Callable[[float], None] = time.sleep
+"""How a deliberate wait is spent; looked up at each wait, so a replacement takes effect at once."""
