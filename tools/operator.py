@@ -216,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
                         "tenantId": saved.id,
                         "sites": [s.id for s in saved.sites],
                         "tokenPolicy": items.policy_json(saved.token_policy),
-                        "signInPolicy": items.policy_json(saved.sign_in_policy),
+                        # The switch is stored only when on (sparse); the operator sees it either way.
+                        "signInPolicy": {
+                            **items.policy_json(saved.sign_in_policy),
+                            "passwordlessSignIn": saved.sign_in_policy.passwordless_sign_in,
+                        },
                         "twoFactorPolicy": items.policy_json(saved.two_factor_policy),
                     }
                 )
