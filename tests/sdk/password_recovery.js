@@ -5,36 +5,12 @@
 // and a refresh with the old session; setPasswordChangeRequired(true) until changePassword;
 // changePasswords for two items; getLoginStateByEmailAddress and getLoginStateByUserName.
 // Usage: API=... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... EMAIL=... RESETS=... node password_recovery.js
-const fs = require('node:fs')
-const { appConfiguration } = require('./app')
+const { appConfiguration, codeFor, refusal } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const PASSWORD = 'sdk forgotten passphrase 42'
 const NEW_PASSWORD = 'sdk recovered passphrase 43'
 const CHANGED_PASSWORD = 'sdk changed passphrase 44'
-
-// The last line the outbox holds for the user, once there is one (the file is appended to).
-async function codeFor(outbox, userId) {
-  const deadline = Date.now() + 10000
-  while (Date.now() < deadline) {
-    const lines = fs.existsSync(outbox) ? fs.readFileSync(outbox, 'utf8').split('\n').filter(Boolean) : []
-    const mine = lines.map((line) => JSON.parse(line)).filter((line) => line.userId === userId)
-    if (mine.length) return mine[mine.length - 1]
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`no confirmation code for ${userId} in ${outbox}`)
-}
-
-// The status and errorCode of a call the SDK rejects (its ResponseError has read the ApiError).
-async function refusal(call) {
-  try {
-    await call()
-  } catch (error) {
-    if (error.apiError) return { status: error.response.status, errorCode: error.apiError.errorCode }
-    throw error
-  }
-  throw new Error('the call succeeded')
-}
 
 async function main() {
   const { EMAIL, RESETS } = process.env

@@ -4,35 +4,11 @@
 // validateOtpAndCreateAuthTicket, refreshUserAuthTicket and getCurrentAccount with the new ticket, and
 // the same code again, and a code for an unknown email (both refused).
 // Usage: API=... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... EMAIL=... OTPS=... node passwordless.js
-const fs = require('node:fs')
 const { Configuration } = require('@kibocommerce/rest-sdk')
-const { appConfiguration } = require('./app')
+const { appConfiguration, codeFor, refusal } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const PASSWORD = 'sdk passwordless passphrase 42'
-
-// The last line the outbox holds for the user, once there is one (the file is appended to).
-async function codeFor(outbox, userId) {
-  const deadline = Date.now() + 10000
-  while (Date.now() < deadline) {
-    const lines = fs.existsSync(outbox) ? fs.readFileSync(outbox, 'utf8').split('\n').filter(Boolean) : []
-    const mine = lines.map((line) => JSON.parse(line)).filter((line) => line.userId === userId)
-    if (mine.length) return mine[mine.length - 1]
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`no passwordless code for ${userId} in ${outbox}`)
-}
-
-// The status and errorCode of a call the SDK rejects (its ResponseError has read the ApiError).
-async function refusal(call) {
-  try {
-    await call()
-  } catch (error) {
-    if (error.apiError) return { status: error.response.status, errorCode: error.apiError.errorCode }
-    throw error
-  }
-  throw new Error('the call succeeded')
-}
 
 async function main() {
   const { API, TENANT, SITE, EMAIL, OTPS } = process.env

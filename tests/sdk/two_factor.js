@@ -4,24 +4,12 @@
 // sends them as x-vol-app-claims and x-vol-user-claims), generateAndSend2faOtp, the code read from the
 // local outbox file (the tenant's mailer under `make run`), and validate2FAAndCreateAuthTicket.
 // Usage: API=... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... EMAIL=... OUTBOX=... node two_factor.js
-const fs = require('node:fs')
 const { APIAuthClient } = require('@kibocommerce/sdk-authentication')
 const { Configuration } = require('@kibocommerce/rest-sdk')
+const { codeFor } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const PASSWORD = 'sdk two-factor passphrase 42'
-
-// The last line the outbox holds for the user, once there is one (the file is appended to).
-async function codeFor(outbox, userId) {
-  const deadline = Date.now() + 10000
-  while (Date.now() < deadline) {
-    const lines = fs.existsSync(outbox) ? fs.readFileSync(outbox, 'utf8').split('\n').filter(Boolean) : []
-    const mine = lines.map((line) => JSON.parse(line)).filter((line) => line.userId === userId)
-    if (mine.length) return mine[mine.length - 1]
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`no code for ${userId} in ${outbox}`)
-}
 
 async function main() {
   const { API, CLIENT_ID, CLIENT_SECRET, TENANT, SITE, EMAIL, OUTBOX } = process.env
