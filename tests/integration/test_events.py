@@ -16,6 +16,7 @@ from customer_auth.domain.provisioning import provision_tenant
 from customer_auth.domain.tenants import TwoFactorPolicy
 from tests.support.fixtures import SITE_ID, TENANT_ID, World
 from tools import sam_template
+from tools.local_api.events import filled_sample
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -37,15 +38,6 @@ def test_every_function_has_exactly_one_event_file_whose_route_is_its_own() -> N
         assert event["requestContext"]["routeKey"] == event["routeKey"]
 
 
-# A shopper's tokens in a sample are placeholders for those of a real CustomerAuthTicket.
-SHOPPER_TOKEN_PLACEHOLDERS = {
-    "<accessToken of a CustomerAuthTicket>": "accessToken",
-    "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
-    "<refreshToken of a CustomerAuthTicket>": "refreshToken",
-    "<userId of a CustomerAuthTicket>": "userId",
-    "<otpCode from the tenant's mailer>": "otpCode",
-    "<confirmationCode from the tenant's mailer>": "confirmationCode",
-}
 NO_CONTENT = {
     "ChangePasswordFunction",
     "DeleteAccountFunction",
@@ -76,34 +68,16 @@ def _localised(
 ) -> dict[str, Any]:
     """The sample event with this test's tenant, a fresh app token, a real account id and the real
     tokens of the shopper's ``ticket``."""
-    headers = event["headers"]
-    headers["x-vol-tenant"], headers["x-vol-site"] = str(TENANT_ID), str(SITE_ID)
-    if "authorization" in headers:
-        headers["authorization"] = f"Bearer {world.app_token()}"
-    for name, value in (("accountId", account_id), ("tenantId", TENANT_ID)):
-        if value is not None and name in event.get("pathParameters", {}):
-            old = event["pathParameters"][name]
-            event["pathParameters"][name] = str(value)
-            event["rawPath"] = event["rawPath"].replace(old, str(value))
-            event["requestContext"]["http"]["path"] = event["rawPath"]
-    tokens = (
-        {p: str(ticket[f]) for p, f in SHOPPER_TOKEN_PLACEHOLDERS.items() if ticket.get(f)}
-        if ticket is not None
-        else {}
+    client = world.clients["full"]
+    return filled_sample(
+        event,
+        tenant_id=TENANT_ID,
+        site_id=SITE_ID,
+        app_token=world.app_token,
+        client=(client.client_id, client.secret),
+        account_id=account_id,
+        ticket=ticket,
     )
-    for placeholder, real in tokens.items():
-        for header, value in headers.items():
-            headers[header] = value.replace(placeholder, real)
-        if event.get("body"):
-            event["body"] = event["body"].replace(placeholder, real)
-    if event["routeKey"].endswith("/oauth"):
-        body = json.loads(event["body"])
-        body["client_id"], body["client_secret"] = (
-            world.clients["full"].client_id,
-            world.clients["full"].secret,
-        )
-        event["body"] = json.dumps(body)
-    return event
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from customer_auth.domain.tenants import TwoFactorPolicy
 from customer_auth.outbox import EventBridgeOutbox
 
 from .. import local_env
+from ..local_api.events import filled_sample
 from ..local_api.router import Router
 from ..operator import seed
 from ..sam_template import ROOT, Route
@@ -41,14 +42,6 @@ TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
 """Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
 PASSWORDLESS = {"OtpRequestFunction", "OtpAuthFunction"}
 """Samples of passwordless sign-in, which the tenant must turn on."""
-SHOPPER_TOKEN_PLACEHOLDERS = {
-    "<accessToken of a CustomerAuthTicket>": "accessToken",
-    "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
-    "<refreshToken of a CustomerAuthTicket>": "refreshToken",
-    "<userId of a CustomerAuthTicket>": "userId",
-    "<otpCode from the tenant's mailer>": "otpCode",
-    "<confirmationCode from the tenant's mailer>": "confirmationCode",
-}
 
 
 def sample_file(function: str) -> Path:
@@ -254,32 +247,15 @@ class World:
     def _localised(
         self, event: dict[str, Any], account_id: int, ticket: dict[str, Any] | None
     ) -> dict[str, Any]:
-        headers = event["headers"]
-        if "authorization" in headers:
-            headers["authorization"] = f"Bearer {self.app_token()}"
-        parameters = event.get("pathParameters", {})
-        for name, value in (("accountId", account_id), ("tenantId", SEED["tenant"]["id"])):
-            if name in parameters:
-                old = parameters[name]
-                parameters[name] = str(value)
-                event["rawPath"] = event["rawPath"].replace(old, str(value))
-                event["requestContext"]["http"]["path"] = event["rawPath"]
-        tokens = {
-            p: str(ticket[f]) for p, f in SHOPPER_TOKEN_PLACEHOLDERS.items() if ticket and ticket.get(f)
-        }
-        for placeholder, real in tokens.items():
-            for header, value in headers.items():
-                headers[header] = value.replace(placeholder, real)
-            if event.get("body"):
-                event["body"] = event["body"].replace(placeholder, real)
-        if event["routeKey"].endswith("/oauth"):
-            body = json.loads(event["body"])
-            body["client_id"], body["client_secret"] = (
-                SEED["clients"][0]["clientId"],
-                SEED["clients"][0]["secret"],
-            )
-            event["body"] = json.dumps(body)
-        return event
+        client = SEED["clients"][0]
+        return filled_sample(
+            event,
+            tenant_id=SEED["tenant"]["id"],
+            app_token=self.app_token,
+            client=(client["clientId"], client["secret"]),
+            account_id=account_id,
+            ticket=ticket,
+        )
 
 
 def _secret_string(arn: str) -> str:

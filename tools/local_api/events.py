@@ -1,10 +1,11 @@
 """API Gateway HTTP API (payload format 2.0) events, as AWS builds them for a Lambda proxy."""
 
 import base64
+import json
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -97,4 +98,55 @@ def http_api_event(
         event["pathParameters"] = {k: unquote(v) for k, v in path_parameters.items()}
     if text_body is not None:
         event["body"] = text_body
+    return event
+
+
+SAMPLE_PLACEHOLDERS = {
+    "<accessToken of a CustomerAuthTicket>": "accessToken",
+    "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
+    "<refreshToken of a CustomerAuthTicket>": "refreshToken",
+    "<userId of a CustomerAuthTicket>": "userId",
+    "<otpCode from the tenant's mailer>": "otpCode",
+    "<confirmationCode from the tenant's mailer>": "confirmationCode",
+}
+"""What the samples in events/ hold in place of a shopper's ticket (or a mailed code), and the
+field of the ticket each stands for."""
+
+
+def filled_sample(
+    event: dict[str, Any],
+    *,
+    tenant_id: int,
+    app_token: Callable[[], str],
+    client: tuple[str, str],
+    account_id: int | None = None,
+    ticket: Mapping[str, Any] | None = None,
+    site_id: int | None = None,
+) -> dict[str, Any]:
+    """An events/ sample made real, in place: a fresh app token, the tenant and account in its
+    path, a shopper's ``ticket`` (tokens, user id, mailed code) in place of its placeholders, and
+    the app client's id and secret in an oauth body. With ``site_id``, the tenant and site headers
+    too (else the sample's own stay)."""
+    headers = event["headers"]
+    if site_id is not None:
+        headers["x-vol-tenant"], headers["x-vol-site"] = str(tenant_id), str(site_id)
+    if "authorization" in headers:
+        headers["authorization"] = f"Bearer {app_token()}"
+    parameters = event.get("pathParameters", {})
+    for name, value in (("accountId", account_id), ("tenantId", tenant_id)):
+        if value is not None and name in parameters:
+            old = parameters[name]
+            parameters[name] = str(value)
+            event["rawPath"] = event["rawPath"].replace(old, str(value))
+            event["requestContext"]["http"]["path"] = event["rawPath"]
+    real = {p: str(ticket[f]) for p, f in SAMPLE_PLACEHOLDERS.items() if ticket and ticket.get(f)}
+    for placeholder, text in real.items():
+        for header, held in headers.items():
+            headers[header] = held.replace(placeholder, text)
+        if event.get("body"):
+            event["body"] = event["body"].replace(placeholder, text)
+    if event["routeKey"].endswith("/oauth"):
+        body = json.loads(event["body"])
+        body["client_id"], body["client_secret"] = client
+        event["body"] = json.dumps(body)
     return event

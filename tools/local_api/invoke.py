@@ -28,17 +28,9 @@ from ..sam_template import Route
 from .__main__ import SEED, provision
 from .backends import dynamodb_backend
 from .embedded_aws import EmbeddedAws
+from .events import filled_sample
 
 EVENTS = sam_template.ROOT / "events"
-APP_TOKEN = "<app access_token from the oauth endpoint>"
-SHOPPER_PLACEHOLDERS = {
-    "<accessToken of a CustomerAuthTicket>": "accessToken",
-    "<accessToken of a CustomerAuthTicket that requires2FA>": "accessToken",
-    "<refreshToken of a CustomerAuthTicket>": "refreshToken",
-    "<userId of a CustomerAuthTicket>": "userId",
-    "<otpCode from the tenant's mailer>": "otpCode",
-    "<confirmationCode from the tenant's mailer>": "confirmationCode",
-}
 TWO_FACTOR_ROUTES = ("/2fa/request", "/2fa/auth")
 PASSWORDLESS_ROUTES = ("/otp/request", "/otp/auth")
 SAMPLE_ACCOUNT_ID = "1213933593"
@@ -201,29 +193,17 @@ class Invocation:
 def _filled(
     event: dict[str, Any], invocation: Invocation, account_id: int | None, ticket: dict[str, Any] | None
 ) -> dict[str, Any]:
-    headers = event["headers"]
-    headers["x-vol-tenant"], headers["x-vol-site"] = str(invocation.tenant_id), str(invocation.site_id)
-    if APP_TOKEN in headers.get("authorization", ""):
-        headers["authorization"] = f"Bearer {invocation.app_token()}"
     if account_id is not None and event.get("body") and SAMPLE_ACCOUNT_ID in event["body"]:
         event["body"] = event["body"].replace(SAMPLE_ACCOUNT_ID, str(account_id))  # Change-Passwords' items
-    for name, number in (("accountId", account_id), ("tenantId", invocation.tenant_id)):
-        if number is not None and name in event.get("pathParameters", {}):
-            old = event["pathParameters"][name]
-            event["pathParameters"][name] = str(number)
-            event["rawPath"] = event["rawPath"].replace(old, str(number))
-            event["requestContext"]["http"]["path"] = event["rawPath"]
-    real = {p: str(ticket[f]) for p, f in SHOPPER_PLACEHOLDERS.items() if ticket and ticket.get(f)}
-    for placeholder, value in real.items():
-        for header, text in headers.items():
-            headers[header] = text.replace(placeholder, value)
-        if event.get("body"):
-            event["body"] = event["body"].replace(placeholder, value)
-    if event["routeKey"].endswith("/oauth"):
-        body = json.loads(event["body"])
-        body["client_id"], body["client_secret"] = invocation.client["clientId"], invocation.client["secret"]
-        event["body"] = json.dumps(body)
-    return event
+    return filled_sample(
+        event,
+        tenant_id=invocation.tenant_id,
+        site_id=invocation.site_id,
+        app_token=invocation.app_token,
+        client=(invocation.client["clientId"], invocation.client["secret"]),
+        account_id=account_id,
+        ticket=ticket,
+    )
 
 
 @contextmanager
