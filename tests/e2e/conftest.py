@@ -155,6 +155,30 @@ needs_kibo_sdk = pytest.mark.skipif(
 """For tests that drive the local server with Kibo's JavaScript SDK (tests/sdk)."""
 
 
+def last_outbox_line(outbox: Path, user_id: str, timeout: float = 10) -> dict[str, Any]:
+    """The last line a local outbox file holds for ``user_id`` (what the tenant's mailer would send),
+    once there is one: the server appends to it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if outbox.exists():
+            lines = [json.loads(line) for line in outbox.read_text().splitlines() if line]
+            mine = [line for line in lines if line["userId"] == user_id]
+            if mine:
+                last: dict[str, Any] = mine[-1]
+                return last
+        time.sleep(0.05)
+    raise AssertionError(f"no code for {user_id} in {outbox}")
+
+
+def registered(server: LocalServer, app: str, email: str, password: str) -> dict[str, Any]:
+    """The ticket of a new shopper made with Add-Account-And-Login (email and user name ``email``)."""
+    body = {"account": {"emailAddress": email, "userName": email}, "password": password}
+    reply = server.call("POST", "/api/commerce/customer/accounts/Add-Account-And-Login", body, token=app)
+    assert reply.status == 200, reply.body
+    ticket: dict[str, Any] = reply.body
+    return ticket
+
+
 def run_sdk_script(server: LocalServer, script: str, **env: str) -> dict[str, Any]:
     """Run ``tests/sdk/<script>`` with node against ``server`` and return the JSON it prints."""
     run = subprocess.run(  # noqa: S603

@@ -2,7 +2,6 @@
 the forgot-password walk over HTTP reading the code from password-resets.jsonl, the same walk and
 the password administration calls through Kibo's own SDK, and Reset-Password's timing."""
 
-import json
 import statistics
 import time
 import uuid
@@ -12,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalServer, needs_kibo_sdk, run_sdk_script, start_server, stop_server
+from tests.e2e.conftest import (
+    LocalServer,
+    last_outbox_line,
+    needs_kibo_sdk,
+    registered,
+    run_sdk_script,
+    start_server,
+    stop_server,
+)
 from tests.e2e.test_two_factor_e2e import Output
 
 PASSWORD = "forgotten passphrase 42"
@@ -25,18 +32,9 @@ class RecoveryServer:
     def __init__(self, server: LocalServer, resets: Path, output: Output) -> None:
         self.server, self.resets, self.output = server, resets, output
 
-    def code_for(self, user_id: str, timeout: float = 10) -> dict[str, Any]:
+    def code_for(self, user_id: str) -> dict[str, Any]:
         """The last line password-resets.jsonl holds for ``user_id`` (what the mailer would send)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.resets.exists():
-                lines = [json.loads(line) for line in self.resets.read_text().splitlines() if line]
-                mine = [line for line in lines if line["userId"] == user_id]
-                if mine:
-                    last: dict[str, Any] = mine[-1]
-                    return last
-            time.sleep(0.05)
-        raise AssertionError(f"no confirmation code for {user_id} in {self.resets}")
+        return last_outbox_line(self.resets, user_id)
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +53,11 @@ def _email() -> str:
     return f"forgetful-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def _registered(server: LocalServer, app: str, email: str) -> dict[str, Any]:
-    body = {"account": {"emailAddress": email, "userName": email}, "password": PASSWORD}
-    reply = server.call("POST", f"{ACCOUNTS}/Add-Account-And-Login", body, token=app)
-    assert reply.status == 200, reply.body
-    ticket: dict[str, Any] = reply.body
-    return ticket
-
-
 def test_the_forgot_password_walk_with_the_code_from_the_local_outbox(recovery: RecoveryServer) -> None:
     server = recovery.server
     app = server.app_token()
     email = _email()
-    ticket = _registered(server, app, email)
+    ticket = registered(server, app, email, PASSWORD)
 
     asked = server.call("POST", f"{ACCOUNTS}/Reset-Password", {"emailAddress": email}, token=app)
     assert (asked.status, asked.body) == (200, None)
@@ -98,7 +88,7 @@ def test_reset_password_answers_a_known_and_an_unknown_email_alike(recovery: Rec
     app = server.app_token()
     known = [_email() for _ in range(12)]
     for email in known:
-        _registered(server, app, email)
+        registered(server, app, email, PASSWORD)
 
     def timed(email: str) -> tuple[float, tuple[int, Any]]:
         started = time.perf_counter()

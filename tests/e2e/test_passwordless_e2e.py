@@ -16,7 +16,9 @@ import pytest
 from tests.e2e.conftest import (
     LocalServer,
     free_port,
+    last_outbox_line,
     needs_kibo_sdk,
+    registered,
     run_sdk_script,
     start_server,
     stop_server,
@@ -24,7 +26,6 @@ from tests.e2e.conftest import (
 from tests.e2e.test_two_factor_e2e import Output, _shows_code, operator
 
 PASSWORD = "passwordless passphrase 42"
-ACCOUNTS = "/api/commerce/customer/accounts"
 AUTHTICKETS = "/api/commerce/customer/authtickets"
 REQUEST = f"{AUTHTICKETS}/otp/request"
 VALIDATE = f"{AUTHTICKETS}/otp/auth"
@@ -36,18 +37,10 @@ class PasswordlessServer:
         self.switched_off = switched_off
         """What the two routes answered before the operator turned the switch on."""
 
-    def code_for(self, user_id: str, timeout: float = 10) -> str:
+    def code_for(self, user_id: str) -> str:
         """The last code otp-sign-in-codes.jsonl holds for ``user_id`` (what the mailer would send)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.codes.exists():
-                lines = [json.loads(line) for line in self.codes.read_text().splitlines() if line]
-                mine = [line for line in lines if line["userId"] == user_id]
-                if mine:
-                    code: str = mine[-1]["otpCode"]
-                    return code
-            time.sleep(0.05)
-        raise AssertionError(f"no passwordless code for {user_id} in {self.codes}")
+        code: str = last_outbox_line(self.codes, user_id)["otpCode"]
+        return code
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +80,6 @@ def _email() -> str:
     return f"mailbox-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def _registered(server: LocalServer, app: str, email: str) -> dict[str, Any]:
-    body = {"account": {"emailAddress": email, "userName": email}, "password": PASSWORD}
-    reply = server.call("POST", f"{ACCOUNTS}/Add-Account-And-Login", body, token=app)
-    assert reply.status == 200, reply.body
-    ticket: dict[str, Any] = reply.body
-    return ticket
-
-
 def test_with_the_switch_off_both_routes_answered_kibos_404(passwordless: PasswordlessServer) -> None:
     asked, validated = passwordless.switched_off
     assert (asked.status, asked.body["errorCode"]) == (404, "ITEM_NOT_FOUND")
@@ -105,7 +90,7 @@ def test_the_code_from_the_local_outbox_signs_in_once(passwordless: Passwordless
     server = passwordless.server
     app = server.app_token()
     email = _email()
-    created = _registered(server, app, email)
+    created = registered(server, app, email, PASSWORD)
 
     asked = server.call("POST", REQUEST, {"email": email}, token=app)
     assert (asked.status, asked.body) == (204, None)
@@ -129,7 +114,7 @@ def test_a_known_and_an_unknown_email_are_answered_alike_and_in_similar_time(
     server = passwordless.server
     app = server.app_token()
     known = [_email() for _ in range(12)]
-    users = {email: _registered(server, app, email)["userId"] for email in known}
+    users = {email: registered(server, app, email, PASSWORD)["userId"] for email in known}
 
     def timed(path: str, body: dict[str, Any]) -> tuple[float, tuple[int, Any]]:
         started = time.perf_counter()

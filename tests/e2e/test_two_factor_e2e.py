@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     ROOT,
     LocalServer,
     free_port,
+    last_outbox_line,
     needs_kibo_sdk,
     run_sdk_script,
     start_server,
@@ -74,18 +75,9 @@ class TwoFactorServer:
     outbox: Path
     output: Output
 
-    def code_for(self, user_id: str, timeout: float = 10) -> dict[str, Any]:
+    def code_for(self, user_id: str) -> dict[str, Any]:
         """The last line the outbox holds for ``user_id`` (what the tenant's mailer would send)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.outbox.exists():
-                lines = [json.loads(line) for line in self.outbox.read_text().splitlines() if line]
-                mine = [line for line in lines if line["userId"] == user_id]
-                if mine:
-                    last: dict[str, Any] = mine[-1]
-                    return last
-            time.sleep(0.05)
-        raise AssertionError(f"no code for {user_id} in {self.outbox}")
+        return last_outbox_line(self.outbox, user_id)
 
 
 def operator(server: LocalServer, embedded_port: int, *args: str) -> subprocess.CompletedProcess[str]:
