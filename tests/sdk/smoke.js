@@ -9,6 +9,7 @@
 const crypto = require('node:crypto')
 const { APIAuthClient } = require('@kibocommerce/sdk-authentication')
 const { Configuration } = require('@kibocommerce/rest-sdk')
+const { status } = require('./app')
 const { CustomerAccountApi, StorefrontAuthTicketApi } = require('@kibocommerce/rest-sdk/clients/Customer')
 
 const { API, CLIENT_ID, CLIENT_SECRET, TENANT, SITE } = process.env
@@ -67,15 +68,6 @@ async function logOutEverywhere(appToken, refreshToken) {
   check(response.status === 204, `log out answered ${response.status}`)
 }
 
-async function refused(call) {
-  try {
-    await call()
-  } catch (error) {
-    return error.response ? error.response.status : String(error)
-  }
-  return 200
-}
-
 async function main() {
   for (const name of ['API', 'CLIENT_ID', 'CLIENT_SECRET', 'TENANT', 'SITE']) {
     check(process.env[name], `${name} is not set`)
@@ -125,13 +117,13 @@ async function main() {
     await step('log out everywhere (DELETE authtickets?scope=global)', () =>
       logOutEverywhere(appTicket.access_token, refreshed.refreshToken),
     )
-    const afterLogOut = await refused(() => tickets.refreshUserAuthTicket({ refreshToken: refreshed.refreshToken }))
+    const afterLogOut = await status(() => tickets.refreshUserAuthTicket({ refreshToken: refreshed.refreshToken }))
     check(afterLogOut === 401, `a refresh after log out answered ${afterLogOut}, not 401`)
     await step('clean up: lock the login (setLoginLocked)', () =>
       accounts.setLoginLocked({ accountId: account.id, body: true }),
     )
     locked = true
-    const afterLock = await refused(() =>
+    const afterLock = await status(() =>
       tickets.createUserAuthTicket({ customerUserAuthInfo: { username: EMAIL, password: PASSWORD } }),
     )
     check(afterLock === 401, `a sign-in after the lock answered ${afterLock}, not 401`)
