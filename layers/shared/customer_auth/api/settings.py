@@ -28,8 +28,8 @@ class Settings(BaseModel):
     code_outbox_file: str | None = Field(alias="CODE_OUTBOX_FILE", default=None)
     """Instead of the bus, a local file (``make run``): one JSON line per code."""
     recovery_answer_ms: int = Field(alias="RECOVERY_ANSWER_MS", default=150, ge=0, le=5_000)
-    """Reset-Password and Update-Forgotten-Password answer no sooner than this: above every path's
-    own time, so timing tells nothing about who has a login."""
+    """Reset-Password, Update-Forgotten-Password and both passwordless routes answer no sooner than
+    this: above every path's own time, so timing tells nothing about who has a login."""
 
 
 @cache
