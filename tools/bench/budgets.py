@@ -10,18 +10,8 @@ ROUND_TRIPS = {
     "AppTokenFunction": 3,
     "OtpRequestFunction": 3,
     "OtpAuthFunction": 3,
-    "UpdateAccountFunction": 2,
-    "DeleteAccountFunction": 5,
-    "AnonymousShopperFunction": 2,
-    "ResetPasswordFunction": 3,
-    "UpdateForgottenPasswordFunction": 3,
-    "SetPasswordChangeRequiredFunction": 2,
-    "ChangePasswordsFunction": 2,
-    "LoginStateByUserNameFunction": 2,
-    "LoginStateByEmailAddressFunction": 2,
 }
-"""DynamoDB round trips per request (a transaction is one), as docs/data-model.md counts them;
-endpoints not named are reported only.
+"""DynamoDB round trips per request (a transaction is one); other endpoints are reported only.
 The app token reads its tenant too (issue 15): the token carries the tenant's sites, so that every
 route can refuse a foreign ``x-vol-site`` without a read of its own. Passwordless sign-in's two
 routes (issue 17) read twice and write once whether or not the email has a login."""
