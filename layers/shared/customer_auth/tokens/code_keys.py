@@ -46,7 +46,9 @@ class CodeKeys:
     def digest(self, message: str) -> str:
         """``<kid>:<HMAC-SHA256 hex>`` of ``message`` under the signing key's code key."""
         kid = self._key_set.signing_key.kid
-        key = self._key(kid) or b""
+        key = self._key(kid)
+        if key is None:  # a key set always holds its signing key; never fall back to a public key
+            raise LookupError(f"signing key {kid} is not in its key set")
         mac = hmac.new(key, message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
         return f"{kid}{_SEPARATOR}{mac}"
 
