@@ -22,7 +22,7 @@ from .code_mail import CodeMail, CodeOutcome
 from .codes import CodeRedeemed, CodeRules, LoginWithCode, OneTimeCode
 from .errors import InvalidCredentials, InvalidParameter, NotFound
 from .ports import CodeStore, EventOutbox
-from .records import Device, Login, account_in_step, normalize_identifier
+from .records import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
 from .retry import Retry
 from .sessions import SessionGrant, SessionStarter, StartedSession
 from .tenants import Tenant, usable_tenant
@@ -34,8 +34,6 @@ UNMATCHED_EVENT = "OtpSignInUnmatched"
 CODE_DIGITS = 6
 _CODE = re.compile(rf"[0-9]{{{CODE_DIGITS}}}")
 RULES = CodeRules(life=timedelta(minutes=5), tries=3, gap=timedelta(minutes=1), per_hour=5)
-_NO_ACCOUNT = 0
-"""Account ids start at 1: reading this one costs what reading a real one does, and finds nothing."""
 
 
 class CodeDigests(Protocol):
@@ -86,7 +84,7 @@ class PasswordlessService:
         identifier = normalize_identifier(info.email)
         account_id, tenant = self._store.identify(caller.tenant_id, identifier)
         tenant = _switched_on(usable_tenant(tenant, site_id))
-        found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
+        found = self._store.load_login_with_code(caller.tenant_id, account_id or NO_ACCOUNT, PURPOSE)
         login, now, code = found.login, self._clock(), new_code()
         digests = self._digests()
         if login is None or found.account is None or not _usable(login, identifier):
@@ -118,7 +116,7 @@ class PasswordlessService:
         retry = Retry(tenant.sign_in_policy.login_write_rounds() + RULES.tries)
         while True:
             with retry:
-                found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
+                found = self._store.load_login_with_code(caller.tenant_id, account_id or NO_ACCOUNT, PURPOSE)
                 login, code, now = found.login, found.code, self._clock()
                 if login is None or found.account is None or not _usable(login, identifier):
                     digests.matches(code.digest, _message(code, "", info.otp_code))

@@ -11,6 +11,10 @@ from typing import Any, Self
 from ..models.account import CustomerAccount
 from .tenants import TRUSTED_KEPT, SignInPolicy, Tenant
 
+NO_ACCOUNT = 0
+"""Account ids start at 1, so no login or account is ever found under this one: reading it costs
+what reading a real one does and finds nothing, and an anonymous shopper's session is filed under it."""
+
 CODE_LIFE = timedelta(minutes=3)
 CODE_TRIES = 3
 CODE_REQUEST_GAP = timedelta(seconds=30)

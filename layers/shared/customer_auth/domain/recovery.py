@@ -17,7 +17,7 @@ from .codes import CodeRedeemed, CodeRules, OneTimeCode, long_code_digest, new_l
 from .errors import InvalidCredentials, InvalidParameter
 from .passwords import PasswordHasher, check_password_policy
 from .ports import CodeStore, EventOutbox
-from .records import Login, StoredAccount, account_in_step, normalize_identifier
+from .records import NO_ACCOUNT, Login, StoredAccount, account_in_step, normalize_identifier
 from .retry import Retry
 from .tenants import Tenant, usable_tenant
 
@@ -29,8 +29,6 @@ It carries only the tenant and site; mailers' rules match ``PasswordResetRequest
 WRONG_TRIES = 5
 RESET_GAP = timedelta(minutes=1)
 RESETS_PER_HOUR = 5
-_NO_ACCOUNT = 0
-"""Account ids start at 1: reading this one costs what reading a real one does, and finds nothing."""
 
 
 def reset_rules(tenant: Tenant) -> CodeRules:
@@ -72,7 +70,7 @@ class RecoveryService:
         identifier = normalize_identifier(given)
         account_id, tenant = self._store.identify(caller.tenant_id, identifier)
         tenant = usable_tenant(tenant, site_id)
-        found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
+        found = self._store.load_login_with_code(caller.tenant_id, account_id or NO_ACCOUNT, PURPOSE)
         login = found.login
         if (
             login is None
@@ -119,7 +117,7 @@ class RecoveryService:
         retry = Retry(tenant.sign_in_policy.login_write_rounds() + WRONG_TRIES)
         while True:
             with retry:
-                found = self._store.load_login_with_code(caller.tenant_id, account_id or _NO_ACCOUNT, PURPOSE)
+                found = self._store.load_login_with_code(caller.tenant_id, account_id or NO_ACCOUNT, PURPOSE)
                 login, code, now = found.login, found.code, self._clock()
                 stored = found.account
                 if login is None or stored is None or not _named(login, identifier, by_email=False):

@@ -9,14 +9,14 @@ from ..tokens import sealing
 from ..tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
 from ..tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
 from .caller import Caller
-from .records import AwaitedSecondFactor, Device, Login, RefreshToken, Session
+from .records import NO_ACCOUNT, AwaitedSecondFactor, Device, Login, RefreshToken, Session
 
 WAITING_LIFE = timedelta(minutes=15)
 """How long a session may wait for its second factor (several codes' worth)."""
 
-ANONYMOUS_ACCOUNT = 0
-"""The account id of an anonymous shopper's session. Real account ids start at 1, so no login or
-account is ever found under it: an anonymous token is never taken for a customer's."""
+ANONYMOUS_ACCOUNT = NO_ACCOUNT
+"""The account id of an anonymous shopper's session: no login or account is ever found under it,
+so an anonymous token is never taken for a customer's."""
 
 
 @dataclass(frozen=True, slots=True)

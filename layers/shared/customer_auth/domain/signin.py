@@ -12,13 +12,10 @@ from .errors import (
 )
 from .passwords import PasswordHasher
 from .ports import SessionStore
-from .records import Device, Login, account_in_step, normalize_identifier
+from .records import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
 from .retry import Retry
 from .sessions import SessionGrant, SessionStarter
 from .tenants import TwoFactorPolicy, usable_tenant
-
-_NO_ACCOUNT = 0
-"""Account ids start at 1: reading this one costs what reading a real one does, and finds nothing."""
 
 
 def refused() -> InvalidCredentials:
@@ -80,7 +77,7 @@ class SignInService:
         if account_id is None or info.account_id not in (None, account_id):
             # An unknown user costs what a wrong password costs: the same reads, a hash
             # verification and a write (one that cannot succeed), so timing tells them not apart.
-            self._store.load_login(caller.tenant_id, _NO_ACCOUNT, with_tenant=False)
+            self._store.load_login(caller.tenant_id, NO_ACCOUNT, with_tenant=False)
             check.burn()
             raise self._refused_at_the_cost_of_a_write(caller.tenant_id, identifier)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..domain.codes import OneTimeCode
 from ..domain.records import (
+    NO_ACCOUNT,
     AccessToken,
     AppClient,
     AppRefreshToken,
@@ -81,7 +82,7 @@ def identifier_key(tenant_id: int, normalized: str) -> Item:
 def session_key(tenant_id: int, account_id: int, sid: str) -> Item:
     """A customer's session lives with its account; an anonymous shopper's (account 0) under its
     own key, so millions of visitors never share a partition."""
-    if account_id == 0:
+    if account_id == NO_ACCOUNT:
         return key(f"ANON#{tenant_id}#{sid}", f"SESSION#{sid}")
     return key(account_pk(tenant_id, account_id), f"SESSION#{sid}")
 
