@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..domain.codes import CodeRedeemed, LoginWithCode, OneTimeCode
 from ..domain.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
 from ..domain.records import (
+    NO_ACCOUNT,
     AccountChange,
     AccountUpdate,
     AppClient,
@@ -146,11 +147,9 @@ class DynamoStore:
         """A shopper token's session, login, account (and tenant, and 2FA code), with the token
         itself, in one read."""
         t, a = locator.tenant_id, locator.account_id
-        keys = {
-            "session": items.session_key(t, a, locator.sid),
-            "login": items.login_key(t, a),
-            "account": items.account_key(t, a),
-        }
+        keys = {"session": items.session_key(t, a, locator.sid)}
+        if a != NO_ACCOUNT:  # an anonymous shopper has no login or account to read
+            keys["login"], keys["account"] = items.login_key(t, a), items.account_key(t, a)
         if with_tenant:
             keys["tenant"] = items.tenant_key(t)
         if refresh_digest is not None:
@@ -163,8 +162,8 @@ class DynamoStore:
         got = {name: found.get(_key_id(k)) for name, k in keys.items()}
         return SessionContext(
             session=items.session_from(got["session"]) if got["session"] else None,
-            login=items.login_from(got["login"]) if got["login"] else None,
-            account=items.stored_account_from(got["account"]) if got["account"] else None,
+            login=items.login_from(login) if (login := got.get("login")) else None,
+            account=items.stored_account_from(account) if (account := got.get("account")) else None,
             tenant=items.tenant_from(tenant) if (tenant := got.get("tenant")) else None,
             refresh_token=items.refresh_from(refresh) if (refresh := got.get("refresh")) else None,
             access_token=items.access_from(access) if (access := got.get("access")) else None,
