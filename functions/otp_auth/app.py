@@ -18,9 +18,8 @@ from customer_auth.api import runtime
 from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.observability import metrics
-from customer_auth.api.pacing import no_sooner_than
+from customer_auth.api.pacing import answer_floor
 from customer_auth.api.params import ResponseFields
-from customer_auth.api.settings import settings
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.models.auth import AuthTicketOtpInfo, CustomerAuthTicket
 
@@ -40,7 +39,7 @@ def sign_in_with_code(
     body: Annotated[AuthTicketOtpInfo, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:
     request = current_request(app)
-    with no_sooner_than(settings().recovery_answer_ms / 1000):
+    with answer_floor():
         ticket = runtime.passwordless_service().sign_in(request.caller, request.site_id, body)
     metrics.add_metric(name="OtpSignIns", unit=MetricUnit.Count, value=1)
     return json_response(ticket.to_wire(), response_fields, sensitive=True)

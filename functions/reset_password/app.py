@@ -16,9 +16,8 @@ from customer_auth.api import runtime
 from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, lambda_entry, make_resolver, no_content
 from customer_auth.api.observability import logger, metrics
-from customer_auth.api.pacing import no_sooner_than
+from customer_auth.api.pacing import answer_floor
 from customer_auth.api.params import ResponseFields
-from customer_auth.api.settings import settings
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.domain.code_mail import CodeOutcome
 from customer_auth.models.auth import CustomerResetPasswordInfo
@@ -46,7 +45,7 @@ def reset_password(
     body: Annotated[CustomerResetPasswordInfo, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:
     request = current_request(app)
-    with no_sooner_than(settings().recovery_answer_ms / 1000):
+    with answer_floor():
         outcome = runtime.recovery_service().request_reset(request.caller, request.site_id, body)
     if outcome is CodeOutcome.LIMITED:
         logger.warning("password reset not sent: the login asked too often")

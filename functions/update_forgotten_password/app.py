@@ -12,9 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from customer_auth.api import runtime
 from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, lambda_entry, make_resolver, no_content
-from customer_auth.api.pacing import no_sooner_than
+from customer_auth.api.pacing import answer_floor
 from customer_auth.api.params import ResponseFields
-from customer_auth.api.settings import settings
 from customer_auth.domain.behaviors import Behavior
 from customer_auth.models.auth import ConfirmationInfo
 
@@ -35,7 +34,7 @@ def update_forgotten_password(
     body: Annotated[ConfirmationInfo, Body()], response_fields: ResponseFields = None
 ) -> Response[str]:
     request = current_request(app)
-    with no_sooner_than(settings().recovery_answer_ms / 1000):
+    with answer_floor():
         runtime.recovery_service().update_forgotten_password(request.caller, request.site_id, body)
     return no_content(200)
 

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from typing import Literal
 
 from argon2 import PasswordHasher as _Argon2
@@ -83,12 +82,8 @@ class Argon2idHasher:
     def verify(self, password: str, stored_hash: str, *, external: bool, padded: bool = True) -> bool:
         """Whether ``password`` matches; malformed, unsupported or over-cap hashes never match.
         A ``padded`` check takes at least the profile's floor, whatever the hash (a refused one too)."""
-        started = time.perf_counter()
-        try:
+        with pause.no_sooner_than(self._floor if padded else 0):
             return self._verify(password, stored_hash, external=external)
-        finally:
-            if padded:
-                self._pad(started)
 
     def _verify(self, password: str, stored_hash: str, *, external: bool) -> bool:
         try:
@@ -118,24 +113,14 @@ class Argon2idHasher:
             return True
 
     def verify_dummy(self, password: str) -> None:
-        started = time.perf_counter()
-        try:
-            self._verify(password, self._dummy(), external=False)
-        finally:
-            self._pad(started)
+        """The work and the time of a padded check, for a login that does not exist."""
+        self.verify(password, self._dummy(), external=False)
 
     def _dummy(self) -> str:
         # Made on first use with this instance's parameters, so it costs what a real verify costs.
         if self._dummy_hash is None:
             self._dummy_hash = self.hash(secrets.token_urlsafe(24))
         return self._dummy_hash
-
-    def _pad(self, started: float) -> None:
-        """Sleep out the rest of the floor; a check that took longer (it cannot, within the caps,
-        at one vCPU) returns at once."""
-        remaining = self._floor - (time.perf_counter() - started)
-        if remaining > 0:
-            pause.sleep(remaining)
 
     def _verify_argon2(self, secret: bytes, stored_hash: str, *, allowed: set[Type]) -> bool:
         if not _ARGON2.fullmatch(stored_hash):

@@ -2,23 +2,16 @@
 
 Reset-Password reads, writes and publishes the same for a known login, an unknown one and one that
 asked too often, but a found login's items are still longer to read and decode than absent ones
-(about 9 ms against moto). Holding every answer to a floor above all of them hides that.
+(about 9 ms against moto). Holding every answer to a floor above all of them hides that; the
+passwordless routes and Update-Forgotten-Password are held to the same floor.
 """
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-from .. import pause
+from ..pause import no_sooner_than
+from .settings import settings
 
 
-@contextmanager
-def no_sooner_than(seconds: float) -> Iterator[None]:
-    """Return (or raise) no sooner than ``seconds`` after entering."""
-    deadline = time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        left = deadline - time.monotonic()
-        if left > 0:
-            pause.sleep(left)
+def answer_floor() -> AbstractContextManager[None]:
+    """The block answers no sooner than ``RECOVERY_ANSWER_MS`` after it began."""
+    return no_sooner_than(settings().recovery_answer_ms / 1000)
