@@ -48,6 +48,12 @@ def _load_module(route: Route) -> ModuleType:
     return module
 
 
+def _handler_in(module: ModuleType, route: Route) -> Handler:
+    """The handler the template names (``app.lambda_handler``) in the function's loaded module."""
+    handler: Handler = getattr(module, route.handler.partition(".")[2])
+    return handler
+
+
 _ONE_INVOCATION_AT_A_TIME = threading.Lock()
 """Lambda gives an environment one event at a time, and powertools' resolver relies on it: it
 keeps the current event in class-level state (``BaseRouter.current_event``), shared by every
@@ -112,9 +118,7 @@ class Router:
             return self._modules[route.function]
 
     def handler(self, route: Route) -> Handler:
-        _, _, attribute = route.handler.partition(".")
-        handler: Handler = getattr(self.module(route), attribute)
-        return handler
+        return _handler_in(self.module(route), route)
 
     def invoke(self, route: Route, event: dict[str, Any]) -> dict[str, Any]:
         """Run the function's handler on ``event``, as Lambda would: one invocation at a time (but
@@ -124,9 +128,10 @@ class Router:
             aws_request_id=secrets.token_hex(16),
             invoked_function_arn=f"arn:aws:lambda:local:0:function:{route.function}",
         )
-        handler = self.handler(route)
+        module = self.module(route)
+        handler = _handler_in(module, route)
         with _ONE_INVOCATION_AT_A_TIME:
-            _running.app = getattr(self.module(route), "app", None)
+            _running.app = getattr(module, "app", None)
             try:
                 return handler(event, context)
             finally:
