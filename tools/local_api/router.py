@@ -61,6 +61,9 @@ function loaded in this process. Two concurrent invocations here would read each
 headers and bodies, so the process runs one at a time, whatever its HTTP concurrency, except
 while one waits out a deliberate floor (``_wait_for_others``)."""
 
+_RESOLVER_STATE = ("current_event", "lambda_context")
+"""What powertools' resolvers keep on ``BaseRouter`` itself, shared by every function loaded here."""
+
 _running = threading.local()
 """The app whose invocation this thread is running, while it runs one."""
 
@@ -76,18 +79,18 @@ def _wait_for_others(seconds: float) -> None:
         return
     from customer_auth.api.observability import logger  # loaded by then: the function imported it
 
-    saved = (
-        BaseRouter.current_event,
-        BaseRouter.lambda_context,
-        dict(app.context),
-        logger.get_correlation_id(),
-    )
+    # The resolver's class state (unset until a resolver has run in this process), the route's
+    # context and the log's correlation id.
+    resolver_state = {name: vars(BaseRouter)[name] for name in _RESOLVER_STATE if name in vars(BaseRouter)}
+    context, correlation_id = dict(app.context), logger.get_correlation_id()
     _ONE_INVOCATION_AT_A_TIME.release()
     try:
         time.sleep(seconds)
     finally:
         _ONE_INVOCATION_AT_A_TIME.acquire()
-        BaseRouter.current_event, BaseRouter.lambda_context, app.context, correlation_id = saved
+        for name, value in resolver_state.items():
+            setattr(BaseRouter, name, value)
+        app.context = context
         logger.set_correlation_id(correlation_id)
 
 
