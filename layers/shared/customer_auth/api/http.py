@@ -53,10 +53,13 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
-    """The proven caller (its tenant is the request's) and the site the request acts in."""
+    """The proven caller: its tenant is the request's, its site the one the request acts in."""
 
     caller: Caller
-    site_id: int | None
+
+    @property
+    def site_id(self) -> int | None:
+        return self.caller.site_id
 
 
 def make_resolver() -> APIGatewayHttpResolver:
@@ -142,7 +145,7 @@ def authorize(headers: dict[str, str], behavior: Behavior | None) -> RequestCont
     # From here on the caller's site is the request's: every service that acts on a session
     # checks it against the session's own (Caller.acts_on_site_of).
     site_id = site_header if site_header is not None else caller.site_id
-    return RequestContext(replace(caller, site_id=site_id), site_id)
+    return RequestContext(replace(caller, site_id=site_id))
 
 
 def tenant_header_of(headers: dict[str, str]) -> int | None:
