@@ -85,11 +85,15 @@ test-dynamodb-local: dynamodb-local sdk-deps  ## the integration and e2e suites 
 dynamodb-local-leg: install  ## test-dynamodb-local where java (and npm, or an installed emulator) is present; says so when skipped
 	@if ! command -v $(JAVA) >/dev/null; then \
 		echo "SKIPPED the DynamoDB Local leg: no java on the PATH (apt-get install openjdk-17-jre-headless)"; \
-	elif ! command -v npm >/dev/null && [ ! -f $(TOOLS)/dynamodb-local/DynamoDBLocal.jar ]; then \
+	elif ! command -v npm >/dev/null && [ ! -f $${DYNAMODB_LOCAL_HOME:-$(TOOLS)/dynamodb-local}/DynamoDBLocal.jar ]; then \
 		echo "SKIPPED the DynamoDB Local leg: DynamoDB Local is not installed and npm, which fetches it, is missing"; \
 	else $(MAKE) --no-print-directory test-dynamodb-local; fi
 
-sdk-deps:  ## Kibo's own JavaScript SDK, for the conformance test (skipped without node/npm)
+sdk-deps: tests/sdk/node_modules/.package-lock.json  ## Kibo's own JavaScript SDK, for the conformance test (skipped without node/npm)
+
+# npm ci wipes node_modules and installs again, so it runs only when the lock file changed (npm
+# writes node_modules/.package-lock.json as it finishes): make test asks for it twice.
+tests/sdk/node_modules/.package-lock.json: tests/sdk/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/sdk && npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the Kibo SDK test will be skipped"; fi
 
