@@ -426,19 +426,6 @@ def test_of_concurrent_requests_for_one_login_one_sends_a_code(
 
 
 # -- equal cost -------------------------------------------------------------------------------------
-@pytest.fixture
-def dynamodb_calls(world: World) -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-
-    def count(model: object, **_: object) -> None:
-        calls[getattr(model, "name", "?")] += 1
-
-    events = runtime.store()._db.meta.events
-    events.register("before-call.dynamodb", count)
-    yield calls
-    events.unregister("before-call.dynamodb", count)
-
-
 def test_request_costs_the_same_calls_for_a_known_an_unknown_and_a_limited_login(
     world: World, app: str, dynamodb_calls: Counter[str]
 ) -> None:

@@ -1,26 +1,11 @@
 """DynamoDB round trips per request, counted at the botocore level (a transaction is one)."""
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from customer_auth.api import runtime
 from tests.support.fixtures import World
-
-
-@pytest.fixture
-def dynamodb_calls(world: World) -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-
-    def count(model: object, **_: object) -> None:
-        calls[getattr(model, "name", "?")] += 1
-
-    events = runtime.store()._db.meta.events
-    events.register("before-call.dynamodb", count)
-    yield calls
-    events.unregister("before-call.dynamodb", count)
 
 
 def test_create_login_reads_once_and_writes_once_in_a_single_transaction(

@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -307,6 +308,20 @@ def shared_router() -> Router:
 @pytest.fixture
 def world(aws: dict[str, Any]) -> World:
     return seeded_world(aws)
+
+
+@pytest.fixture
+def dynamodb_calls(world: World) -> Iterator[Counter[str]]:
+    """The DynamoDB calls the service makes during the test, by operation (a transaction is one)."""
+    calls: Counter[str] = Counter()
+
+    def count(model: object, **_: object) -> None:
+        calls[getattr(model, "name", "?")] += 1
+
+    events = runtime.store()._db.meta.events
+    events.register("before-call.dynamodb", count)
+    yield calls
+    events.unregister("before-call.dynamodb", count)
 
 
 @pytest.fixture
