@@ -10,6 +10,8 @@ from .base import OMIT_NONE, PASSWORD_MAX, Name, Timestamp, WireModel
 Password = Annotated[str, StringConstraints(strict=True, max_length=PASSWORD_MAX)]
 ExternalHash = Annotated[str, StringConstraints(strict=True, max_length=1_024)]
 Secret = Annotated[str, StringConstraints(strict=True, max_length=512)]
+OtpCode = Annotated[str, StringConstraints(strict=True, max_length=64)]
+"""A mailed one-time code (two-factor or passwordless); its own format is the domain's to judge."""
 Minutes = Annotated[StrictInt, Field(gt=0, le=10_000_000)]
 
 
@@ -63,9 +65,7 @@ class AuthTicket2FAInfo(WireModel):
     """Body of the two-factor verification: Kibo's ``AuthTicket2FAInfo``."""
 
     user_id: Name | None = None
-    otp_code: Annotated[str, StringConstraints(strict=True, max_length=64)] | None = Field(
-        default=None, repr=False
-    )
+    otp_code: OtpCode | None = Field(default=None, repr=False)
 
 
 class OtpRequest(WireModel):
@@ -78,9 +78,7 @@ class AuthTicketOtpInfo(WireModel):
     """Body of the passwordless sign-in: Kibo's ``AuthTicketOtpInfo``."""
 
     email: Name | None = None
-    otp_code: Annotated[str, StringConstraints(strict=True, max_length=64)] | None = Field(
-        default=None, repr=False
-    )
+    otp_code: OtpCode | None = Field(default=None, repr=False)
     fingerprint: Name | None = None
     region: Name | None = None
 
