@@ -31,28 +31,6 @@ class _Log(Protocol):
     def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def two_factor_event(delivery: CodeDelivery) -> OutboxEvent:
-    return OutboxEvent(
-        EVENT_DETAIL_TYPE,
-        event_detail(delivery),
-        {"userId": delivery.user_id, "accountId": delivery.account_id},
-    )
-
-
-def event_detail(delivery: CodeDelivery) -> dict[str, Any]:
-    """The event's ``detail`` (and the local outbox's line): what a mailer needs to send the code."""
-    return {
-        "tenantId": delivery.tenant_id,
-        "siteId": delivery.site_id,
-        "accountId": delivery.account_id,
-        "userId": delivery.user_id,
-        "userName": delivery.username,
-        "emailAddress": delivery.email_address,
-        "otpCode": delivery.code,
-        "expiresAt": delivery.expires_at.isoformat(),
-    }
-
-
 class EventBridgeOutbox:
     """Puts one ``TwoFactorCodeRequested`` event on the bus; the tenant's rule routes it to its
     mailer. The event carries the code, so only the mailer's rule should match it."""
@@ -62,7 +40,7 @@ class EventBridgeOutbox:
         self._bus = bus_name
 
     def deliver(self, delivery: CodeDelivery) -> None:
-        self.publish(two_factor_event(delivery))
+        self.publish(delivery.event(EVENT_DETAIL_TYPE))
 
     def publish(self, event: OutboxEvent) -> None:
         """One event on the bus, or ``Unavailable``."""
@@ -102,7 +80,7 @@ class FileOutbox:
         return self._path.with_name(name) if name else None
 
     def deliver(self, delivery: CodeDelivery) -> None:
-        self.publish(two_factor_event(delivery))
+        self.publish(delivery.event(EVENT_DETAIL_TYPE))
 
     def publish(self, event: OutboxEvent) -> None:
         path = self.path_of(event.detail_type)

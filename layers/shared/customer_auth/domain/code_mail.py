@@ -15,7 +15,7 @@ from datetime import datetime
 
 from .codes import LoginWithCode, OneTimeCode
 from .errors import ConcurrentUpdate, Unavailable
-from .ports import CodeStore, EventOutbox, OutboxEvent
+from .ports import CodeDelivery, CodeStore, EventOutbox, OutboxEvent
 from .records import Login
 
 
@@ -63,20 +63,16 @@ class CodeMail:
             self.outbox().publish(self._decoy(tenant_id, site_id))
             return False
         email = login.email or (found.account.account.email_address if found.account else None)
-        event = OutboxEvent(
-            self.sent,
-            {
-                "tenantId": tenant_id,
-                "siteId": site_id,
-                "accountId": login.account_id,
-                "userId": login.user_id,
-                "userName": login.username,
-                "emailAddress": email,
-                self.code_field: code,
-                "expiresAt": (issued.code_expires_at or now).isoformat(),
-            },
-            {"userId": login.user_id, "accountId": login.account_id},
-        )
+        event = CodeDelivery(
+            tenant_id=tenant_id,
+            site_id=site_id,
+            account_id=login.account_id,
+            user_id=login.user_id,
+            username=login.username,
+            email_address=email,
+            code=code,
+            expires_at=issued.code_expires_at or now,
+        ).event(self.sent, self.code_field)
         try:
             self.outbox().publish(event)
         except Unavailable:

@@ -182,7 +182,7 @@ class EventOutbox(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CodeDelivery:
-    """A two-factor code for the tenant's mailer to send to the shopper."""
+    """A code (two-factor, password reset, passwordless) for the tenant's mailer to send."""
 
     tenant_id: int
     site_id: int | None
@@ -192,6 +192,24 @@ class CodeDelivery:
     email_address: str | None
     code: str = field(repr=False)
     expires_at: datetime
+
+    def event(self, detail_type: str, code_field: str = "otpCode") -> "OutboxEvent":
+        """The event a mailer sends the code from (its ``detail`` is the local outbox's line too);
+        only the user and account ids are logged."""
+        return OutboxEvent(
+            detail_type,
+            {
+                "tenantId": self.tenant_id,
+                "siteId": self.site_id,
+                "accountId": self.account_id,
+                "userId": self.user_id,
+                "userName": self.username,
+                "emailAddress": self.email_address,
+                code_field: self.code,
+                "expiresAt": self.expires_at.isoformat(),
+            },
+            {"userId": self.user_id, "accountId": self.account_id},
+        )
 
 
 class CodeOutbox(Protocol):
