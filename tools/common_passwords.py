@@ -8,11 +8,14 @@ from pathlib import Path
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
-from customer_auth.domain.records import normalize_identifier
+from customer_auth.domain.logins.login import normalize_identifier
 
 ZXCVBN_VERSION = "4.5.0"
 COUNT = 10_000
-TARGET = Path(__file__).resolve().parents[1] / "layers/shared/customer_auth/domain/common_passwords.txt"
+TARGET = (
+    Path(__file__).resolve().parents[1]
+    / "layers/shared/customer_auth/domain/credentials/common_passwords.txt"
+)
 HEADER = (
     f'# zxcvbn {ZXCVBN_VERSION} frequency_lists.FREQUENCY_LISTS["passwords"] '
     f"(MIT licence, (c) 2016 Daniel Wolf), the first {COUNT:,} entries in rank order; "

@@ -21,10 +21,10 @@ from typing import Any
 
 import boto3
 
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.errors import DomainError
-from customer_auth.domain.provisioning import create_client, provision_tenant
-from customer_auth.domain.tenants import Site, Tenant
+from customer_auth.domain.apps.provisioning import create_client, provision_tenant
+from customer_auth.domain.kernel.behaviors import Behavior
+from customer_auth.domain.kernel.errors import DomainError
+from customer_auth.domain.tenants.policies import Site, Tenant
 from customer_auth.store import items
 from customer_auth.store.dynamodb import DynamoStore
 

@@ -12,7 +12,7 @@ from customer_auth.api import runtime
 from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, lambda_entry, make_resolver, no_content
 from customer_auth.api.params import AccountId, ResponseFields
-from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.models.auth import CustomerPasswordInfo
 
 app = make_resolver()

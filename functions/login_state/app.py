@@ -9,7 +9,7 @@ from customer_auth.api import runtime
 from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver
 from customer_auth.api.params import AccountId, ResponseFields
-from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.models.auth import LoginState
 
 app = make_resolver()

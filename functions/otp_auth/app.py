@@ -20,7 +20,7 @@ from customer_auth.api.http import current_request, json_response, lambda_entry,
 from customer_auth.api.observability import metrics
 from customer_auth.api.pacing import answer_floor
 from customer_auth.api.params import ResponseFields
-from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.models.auth import AuthTicketOtpInfo, CustomerAuthTicket
 
 app = make_resolver()

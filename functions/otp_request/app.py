@@ -19,8 +19,8 @@ from customer_auth.api.http import current_request, lambda_entry, make_resolver,
 from customer_auth.api.observability import logger, metrics
 from customer_auth.api.pacing import answer_floor
 from customer_auth.api.params import ResponseFields
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.code_mail import CodeOutcome
+from customer_auth.domain.codes.mail import CodeOutcome
+from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.models.auth import OtpRequest
 
 app = make_resolver()

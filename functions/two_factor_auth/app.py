@@ -18,7 +18,7 @@ from customer_auth.api.docs import route_docs
 from customer_auth.api.http import current_request, json_response, lambda_entry, make_resolver, user_claims
 from customer_auth.api.observability import metrics
 from customer_auth.api.params import ResponseFields
-from customer_auth.domain.behaviors import Behavior
+from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.models.auth import AuthTicket2FAInfo, CustomerAuthTicket
 
 app = make_resolver()

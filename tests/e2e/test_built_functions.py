@@ -104,7 +104,7 @@ def built() -> Path:
 def test_every_function_of_the_template_was_built(built: Path) -> None:
     functions = {route.function for route in sam_template.routes()}
     assert functions <= {p.name for p in built.iterdir() if (p / "app.py").exists()}
-    assert (LAYER / "customer_auth" / "domain" / "common_passwords.txt").exists()
+    assert (LAYER / "customer_auth" / "domain" / "credentials" / "common_passwords.txt").exists()
 
 
 @pytest.mark.parametrize("event_file", sorted(EVENTS.glob("*.json")), ids=lambda p: p.stem)

@@ -36,8 +36,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from customer_auth.api import runtime
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
 from tests.support.fixtures import SITE_ID, TENANT_ID, World
 from tools import openapi
 from tools.local_api.router import Router

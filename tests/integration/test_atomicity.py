@@ -8,9 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from customer_auth.api import runtime
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.caller import Caller
-from customer_auth.domain.errors import Conflict
+from customer_auth.domain.kernel.behaviors import Behavior
+from customer_auth.domain.kernel.caller import Caller
+from customer_auth.domain.kernel.errors import Conflict
 from customer_auth.models.auth import CustomerAuthTicket, CustomerLoginInfo
 from tests.support.fixtures import DYNAMODB_BACKEND, TENANT_ID, World
 from tests.support.races import SerializedClient, race

@@ -12,8 +12,8 @@ import pytest
 
 from customer_auth.api import runtime
 from customer_auth.api.settings import settings
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
 from tests.support.fixtures import SITE_ID, TENANT_ID, World
 from tools import sam_template
 from tools.local_api.events import filled_sample

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from customer_auth.api import runtime
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.caller import Caller
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import SignInPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.kernel.behaviors import Behavior
+from customer_auth.domain.kernel.caller import Caller
+from customer_auth.domain.tenants.policies import SignInPolicy
 from customer_auth.models.auth import CustomerAuthTicket, CustomerUserAuthInfo
 from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import TENANT_ID, FrozenClock, HttpResult, World

@@ -268,7 +268,7 @@ def test_the_debug_fixture_restores_the_level(world: World) -> None:
 def test_an_unexpected_error_is_a_kibo_500_and_logs_no_stack_trace_or_message(
     world: World, stdout: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from customer_auth.domain.accounts import AccountService
+    from customer_auth.domain.accounts.service import AccountService
 
     def broken(*_: object) -> None:
         raise RuntimeError("message quoting input: hunter2hunter2")

@@ -18,11 +18,11 @@ import pytest
 
 from customer_auth.api import runtime
 from customer_auth.api.settings import settings
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.caller import Caller
-from customer_auth.domain.errors import InvalidCredentials
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import SignInPolicy, TwoFactorPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.kernel.behaviors import Behavior
+from customer_auth.domain.kernel.caller import Caller
+from customer_auth.domain.kernel.errors import InvalidCredentials
+from customer_auth.domain.tenants.policies import SignInPolicy, TwoFactorPolicy
 from customer_auth.models.auth import AuthTicketOtpInfo
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import SITE_ID, TENANT_ID, FrozenClock, HttpResult, World

@@ -14,8 +14,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from customer_auth.api import runtime
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import SignInPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import SignInPolicy
 from customer_auth.passwords import Argon2idHasher
 from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World

@@ -15,8 +15,8 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from customer_auth.api import runtime
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
 from tests.support.assertions import assert_error, kibo_time, ok
 from tests.support.fixtures import OTHER_TENANT_ID, SITE_ID, TENANT_ID, FrozenClock, HttpResult, World
 

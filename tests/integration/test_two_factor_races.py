@@ -8,9 +8,14 @@ from typing import Any
 import pytest
 
 from customer_auth.api import runtime
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.caller import Caller
-from customer_auth.domain.errors import InvalidCode, InvalidCredentials, TooManyRequests, Unauthenticated
+from customer_auth.domain.kernel.behaviors import Behavior
+from customer_auth.domain.kernel.caller import Caller
+from customer_auth.domain.kernel.errors import (
+    InvalidCode,
+    InvalidCredentials,
+    TooManyRequests,
+    Unauthenticated,
+)
 from customer_auth.models.auth import CustomerAuthTicket
 from tests.integration.test_two_factor import (
     code_for,

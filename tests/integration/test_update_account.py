@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from customer_auth.api import runtime
-from customer_auth.domain.account_admin import AccountAdminService
-from customer_auth.domain.caller import Caller
-from customer_auth.domain.errors import Unavailable
+from customer_auth.domain.accounts.administration import AccountAdminService
+from customer_auth.domain.kernel.caller import Caller
+from customer_auth.domain.kernel.errors import Unavailable
 from customer_auth.models.account import CustomerAccount
 from customer_auth.models.auth import CustomerLoginInfo
 from tests.support.assertions import assert_error, ok

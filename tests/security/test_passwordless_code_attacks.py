@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 import pytest
 
 from customer_auth.api import runtime
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import SignInPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import SignInPolicy
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import OTHER_TENANT_ID, TENANT_ID, FrozenClock, HttpResult, World
 

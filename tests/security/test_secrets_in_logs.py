@@ -25,8 +25,8 @@ import pytest
 
 from customer_auth.api import runtime
 from customer_auth.api.observability import logger
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import TENANT_ID, HttpResult, World
 

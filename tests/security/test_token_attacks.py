@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from customer_auth.api import runtime
-from customer_auth.domain.provisioning import provision_tenant
-from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.domain.apps.provisioning import provision_tenant
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
 from tests.security.forge import (
     DROP,
     HMAC_SECRET_ENCODINGS,

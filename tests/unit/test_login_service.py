@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from customer_auth.domain.behaviors import Behavior
-from customer_auth.domain.caller import Caller
-from customer_auth.domain.errors import (
+from customer_auth.domain.kernel.behaviors import Behavior
+from customer_auth.domain.kernel.caller import Caller
+from customer_auth.domain.kernel.errors import (
     ConcurrentUpdate,
     Conflict,
     Forbidden,
@@ -21,8 +21,7 @@ from customer_auth.domain.errors import (
     NotFound,
     Unavailable,
 )
-from customer_auth.domain.logins import LoginService
-from customer_auth.domain.records import (
+from customer_auth.domain.logins.login import (
     Login,
     LoginContext,
     NewLogin,
@@ -30,8 +29,9 @@ from customer_auth.domain.records import (
     Session,
     StoredAccount,
 )
-from customer_auth.domain.sessions import SessionStarter
-from customer_auth.domain.tenants import Site, Tenant, TokenPolicy
+from customer_auth.domain.sessions.starter import SessionStarter
+from customer_auth.domain.signin.registration import LoginService
+from customer_auth.domain.tenants.policies import Site, Tenant, TokenPolicy
 from customer_auth.models.account import AuditInfo, CustomerAccount
 from customer_auth.models.auth import CustomerLoginInfo
 from customer_auth.tokens.jwt import JwtCodec

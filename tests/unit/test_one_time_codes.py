@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from customer_auth.domain.codes import CodeRules, OneTimeCode, long_code_digest, new_long_code
+from customer_auth.domain.codes.records import CodeRules, OneTimeCode, long_code_digest, new_long_code
 
 RULES = CodeRules(life=timedelta(minutes=60), tries=5, gap=timedelta(minutes=1), per_hour=5)
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from importlib import resources
 
 import pytest
 
-from customer_auth.domain.errors import InvalidParameter
-from customer_auth.domain.passwords import check_password_policy, common_passwords
+from customer_auth.domain.credentials.passwords import check_password_policy, common_passwords
+from customer_auth.domain.kernel.errors import InvalidParameter
 from tools import common_passwords as generator
 
 IDENTIFIERS = ["ada@example.com", "AdaLovelace"]
@@ -56,7 +56,7 @@ def test_the_list_holds_the_ten_thousand_entries_and_not_its_header() -> None:
 
 
 def test_the_committed_list_is_what_zxcvbn_generates() -> None:
-    committed = resources.files("customer_auth.domain").joinpath("common_passwords.txt")
+    committed = resources.files("customer_auth.domain.credentials").joinpath("common_passwords.txt")
     assert committed.read_text(encoding="utf-8") == generator.render(), (
         "common_passwords.txt drifted: run python -m tools.common_passwords"
     )

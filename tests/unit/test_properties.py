@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from customer_auth.api.response_fields import MAX_DEPTH, MAX_EXPRESSION_LENGTH, parse_response_fields, project
-from customer_auth.domain.errors import InvalidParameter
+from customer_auth.domain.kernel.errors import InvalidParameter
 from customer_auth.models.account import CustomerAccount
 from customer_auth.models.auth import (
     AuthTicket2FAInfo,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from customer_auth.api.response_fields import MAX_EXPRESSION_LENGTH, parse_response_fields, project
-from customer_auth.domain.errors import InvalidParameter
+from customer_auth.domain.kernel.errors import InvalidParameter
 
 TICKET: dict[str, Any] = {
     "accessToken": "access",

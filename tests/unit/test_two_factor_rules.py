@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from customer_auth.domain import twofactor
-from customer_auth.domain.records import (
+from customer_auth.domain.logins.login import (
     CODE_LIFE,
     CODE_REQUEST_GAP,
     CODE_REQUESTS_PER_HOUR,
@@ -22,7 +21,8 @@ from customer_auth.domain.records import (
     Login,
     Session,
 )
-from customer_auth.domain.tenants import Site, Tenant, TwoFactorPolicy
+from customer_auth.domain.signin import twofactor
+from customer_auth.domain.tenants.policies import Site, Tenant, TwoFactorPolicy
 from customer_auth.store import items
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

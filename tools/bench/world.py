@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import boto3
 
 from customer_auth.api import runtime
-from customer_auth.domain.tenants import TwoFactorPolicy
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
 from customer_auth.outbox import EventBridgeOutbox
 
 from .. import local_env

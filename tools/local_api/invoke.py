@@ -99,8 +99,8 @@ class Invocation:
         """The sign-in sample's ticket with the tenant asking for a second factor always, and the
         code its mailer got (read from the local outbox)."""
         from customer_auth.api import runtime
-        from customer_auth.domain.provisioning import provision_tenant
-        from customer_auth.domain.tenants import TwoFactorPolicy
+        from customer_auth.domain.apps.provisioning import provision_tenant
+        from customer_auth.domain.tenants.policies import TwoFactorPolicy
 
         store = runtime.store()
         tenant = store.get_tenant(self.tenant_id)
@@ -143,7 +143,7 @@ class Invocation:
         """Passwordless sign-in turned on for the tenant (off by default) and, ``with_code``, the
         code its mailer got (read from the local outbox) after the request sample asked for one."""
         from customer_auth.api import runtime
-        from customer_auth.domain.provisioning import provision_tenant
+        from customer_auth.domain.apps.provisioning import provision_tenant
         from customer_auth.outbox import LOCAL_FILES
 
         store = runtime.store()

@@ -16,7 +16,7 @@ from argon2 import Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from . import pause
-from .domain.passwords import importable_hash_over_cap
+from .domain.credentials.passwords import importable_hash_over_cap
 
 HashProfile = Literal["owasp", "test"]
 

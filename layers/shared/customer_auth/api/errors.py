@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from ..domain.errors import (
+from ..domain.kernel.errors import (
     Conflict,
     DomainError,
     Forbidden,

@@ -17,10 +17,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import coldstart
-from ..domain.apps import caller_from_app_token
-from ..domain.behaviors import Behavior
-from ..domain.caller import Caller
-from ..domain.errors import (
+from ..domain.apps.auth import caller_from_app_token
+from ..domain.kernel.behaviors import Behavior
+from ..domain.kernel.caller import Caller
+from ..domain.kernel.errors import (
     Conflict,
     DomainError,
     Forbidden,

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import AfterValidator, Field
 
-from ..domain.errors import InvalidParameter
+from ..domain.kernel.errors import InvalidParameter
 from .response_fields import parse_response_fields
 
 AccountId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The customer account id")]

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ..domain.errors import InvalidParameter
+from ..domain.kernel.errors import InvalidParameter
 
 Selection = dict[str, "Selection | None"]
 """Lower-cased field name -> the selection inside it (``None``: the whole value)."""

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from ..domain.accounts import AccountService
-from ..domain.apps import AppAuthService, AppTokenLifetimes
-from ..domain.clock import Clock, system_clock
-from ..domain.tenants import TenantService
+from ..domain.accounts.service import AccountService
+from ..domain.apps.auth import AppAuthService, AppTokenLifetimes
+from ..domain.kernel.clock import Clock, system_clock
+from ..domain.tenants.policies import TenantService
 from ..store.dynamodb import DynamoStore
 from ..tokens.jwt import JwtCodec
 from ..tokens.keys import KeySet, key_set_from_secret
@@ -22,15 +22,15 @@ from .settings import settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    from ..domain.account_admin import AccountAdminService
-    from ..domain.bulk_passwords import BulkPasswordService
-    from ..domain.credentials import CredentialService
-    from ..domain.logins import LoginService
-    from ..domain.passwordless import PasswordlessService
-    from ..domain.recovery import RecoveryService
-    from ..domain.signin import SignInService
-    from ..domain.tickets import TicketService
-    from ..domain.twofactor import TwoFactorService
+    from ..domain.accounts.administration import AccountAdminService
+    from ..domain.credentials.bulk import BulkPasswordService
+    from ..domain.credentials.management import CredentialService
+    from ..domain.credentials.recovery import RecoveryService
+    from ..domain.sessions.tickets import TicketService
+    from ..domain.signin.password import SignInService
+    from ..domain.signin.passwordless import PasswordlessService
+    from ..domain.signin.registration import LoginService
+    from ..domain.signin.twofactor import TwoFactorService
     from ..outbox import EventBridgeOutbox, FileOutbox
     from ..passwords import Argon2idHasher
 
@@ -89,7 +89,7 @@ def jwt_codec() -> JwtCodec:
 
 
 def account_admin_service() -> "AccountAdminService":
-    from ..domain.account_admin import AccountAdminService
+    from ..domain.accounts.administration import AccountAdminService
 
     return AccountAdminService(store(), now_clock(), code_outbox)
 
@@ -109,29 +109,29 @@ def app_auth_service() -> AppAuthService:
 
 
 def login_service() -> "LoginService":
-    from ..domain.logins import LoginService
-    from ..domain.sessions import SessionStarter
+    from ..domain.sessions.starter import SessionStarter
+    from ..domain.signin.registration import LoginService
 
     return LoginService(store(), store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
 
 
 def sign_in_service() -> "SignInService":
-    from ..domain.sessions import SessionStarter
-    from ..domain.signin import SignInService
+    from ..domain.sessions.starter import SessionStarter
+    from ..domain.signin.password import SignInService
 
     return SignInService(store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
 
 
 def credential_service() -> "CredentialService":
-    from ..domain.credentials import CredentialService
+    from ..domain.credentials.management import CredentialService
 
     return CredentialService(store(), _password_hasher, now_clock())
 
 
 def ticket_service() -> "TicketService":
     """Refresh, log out and the current account: no password hashing, so no argon2 import."""
-    from ..domain.sessions import SessionStarter
-    from ..domain.tickets import TicketService
+    from ..domain.sessions.starter import SessionStarter
+    from ..domain.sessions.tickets import TicketService
 
     jwt = jwt_codec()
     return TicketService(store(), SessionStarter(jwt), jwt, now_clock())
@@ -139,29 +139,29 @@ def ticket_service() -> "TicketService":
 
 def two_factor_service() -> "TwoFactorService":
     """Two-factor codes: no password hashing either."""
-    from ..domain.sessions import SessionStarter
-    from ..domain.twofactor import TwoFactorService
+    from ..domain.sessions.starter import SessionStarter
+    from ..domain.signin.twofactor import TwoFactorService
 
     return TwoFactorService(store(), code_outbox, SessionStarter(jwt_codec()), now_clock())
 
 
 def bulk_password_service() -> "BulkPasswordService":
-    from ..domain.bulk_passwords import BulkPasswordService
+    from ..domain.credentials.bulk import BulkPasswordService
 
     return BulkPasswordService(store(), _password_hasher, now_clock())
 
 
 def recovery_service() -> "RecoveryService":
     """Password recovery: only Update-Forgotten-Password hashes (argon2 is loaded on first use)."""
-    from ..domain.recovery import RecoveryService
+    from ..domain.credentials.recovery import RecoveryService
 
     return RecoveryService(store(), code_outbox, _password_hasher, now_clock())
 
 
 def passwordless_service() -> "PasswordlessService":
     """Passwordless sign-in: codes keyed by a key derived from the signing keys, never stored."""
-    from ..domain.passwordless import PURPOSE, PasswordlessService
-    from ..domain.sessions import SessionStarter
+    from ..domain.sessions.starter import SessionStarter
+    from ..domain.signin.passwordless import PURPOSE, PasswordlessService
     from ..tokens.code_keys import CodeKeys
 
     return PasswordlessService(

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from ..domain.tenants import Tenant
+from ..domain.tenants.policies import Tenant
 from .base import WireModel
 
 

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..domain.codes import CodeRedeemed, LoginWithCode, OneTimeCode
-from ..domain.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
-from ..domain.records import (
+from ..domain.codes.records import CodeRedeemed, LoginWithCode, OneTimeCode
+from ..domain.kernel.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
+from ..domain.logins.login import (
     NO_ACCOUNT,
     AccountChange,
     AccountUpdate,
@@ -24,7 +24,7 @@ from ..domain.records import (
     SessionContext,
     StoredAccount,
 )
-from ..domain.tenants import Tenant
+from ..domain.tenants.policies import Tenant
 from ..models.account import CustomerAccount
 from ..tokens.opaque import SessionLocator
 from . import items

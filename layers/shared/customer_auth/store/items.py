@@ -26,8 +26,8 @@ stored name breaks the rule; a new record needs a key function above and one cod
 import json
 from typing import Any
 
-from ..domain.codes import OneTimeCode
-from ..domain.records import (
+from ..domain.codes.records import OneTimeCode
+from ..domain.logins.login import (
     NO_ACCOUNT,
     AccessToken,
     AppClient,
@@ -40,7 +40,7 @@ from ..domain.records import (
     SessionToken,
     StoredAccount,
 )
-from ..domain.tenants import SignInPolicy, Tenant, TokenPolicy, TwoFactorPolicy
+from ..domain.tenants.policies import SignInPolicy, Tenant, TokenPolicy, TwoFactorPolicy
 from ..models.account import CustomerAccount
 from .codec import TTL_ATTRIBUTE, Codec, Item, codec_of, epoch, from_item, nested, to_item
 

@@ -20,15 +20,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models.account import CustomerAccount
-from .accounts import check_new_account
-from .caller import Caller
-from .clock import Clock
-from .errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
-from .identity import checked_email, checked_username
-from .ports import AccountAdminStore, EventOutbox, OutboxEvent
-from .records import AccountChange, AccountUpdate, Login, normalize_identifier
-from .retry import Retry
+from ...models.account import CustomerAccount
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
+from ..kernel.identifiers import checked_email, checked_username
+from ..kernel.retry import Retry
+from ..logins.login import AccountChange, AccountUpdate, Login, normalize_identifier
+from ..signin.ports import AccountAdminStore, EventOutbox, OutboxEvent
+from .service import check_new_account
 
 EMAIL_CHANGED_EVENT = "AccountEmailChanged"
 

@@ -3,13 +3,13 @@
 import secrets
 from datetime import datetime
 
-from ..models.account import AuditInfo, CustomerAccount
-from .caller import Caller
-from .clock import Clock
-from .errors import AccountIdTaken, InvalidParameter, NotFound
-from .identity import checked_email
-from .ports import AccountStore
-from .retry import Retry
+from ...models.account import AuditInfo, CustomerAccount
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import AccountIdTaken, InvalidParameter, NotFound
+from ..kernel.identifiers import checked_email
+from ..kernel.retry import Retry
+from ..signin.ports import AccountStore
 
 MAX_ACCOUNT_ID = 2**31 - 1
 """Kibo's account ids are int32; SDKs in typed languages hold them as such."""

@@ -4,14 +4,14 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..tokens.jwt import InvalidJwt, JwtCodec
-from ..tokens.opaque import new_opaque_token, token_digest
-from .caller import Caller
-from .clock import Clock
-from .errors import InvalidCredentials, InvalidParameter, Unauthenticated
-from .ports import AppStore
-from .records import AppClient, AppRefreshToken
-from .retry import Retry
+from ...tokens.jwt import InvalidJwt, JwtCodec
+from ...tokens.opaque import new_opaque_token, token_digest
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import InvalidCredentials, InvalidParameter, Unauthenticated
+from ..kernel.retry import Retry
+from ..logins.login import AppClient, AppRefreshToken
+from ..signin.ports import AppStore
 
 GRANT_TYPES = frozenset({"client_credentials", "refresh_token"})
 

@@ -2,12 +2,12 @@
 
 import secrets
 
-from ..tokens.opaque import token_digest
-from .behaviors import Behavior
-from .errors import InvalidParameter
-from .ports import TenantStore
-from .records import AppClient
-from .tenants import Tenant
+from ...tokens.opaque import token_digest
+from ..kernel.behaviors import Behavior
+from ..kernel.errors import InvalidParameter
+from ..logins.login import AppClient
+from ..signin.ports import TenantStore
+from ..tenants.policies import Tenant
 
 KNOWN_BEHAVIORS = frozenset(b.value for b in Behavior)
 

@@ -13,10 +13,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
-from .codes import LoginWithCode, OneTimeCode
-from .errors import ConcurrentUpdate, Unavailable
-from .ports import CodeDelivery, CodeStore, EventOutbox, OutboxEvent
-from .records import Login
+from ..kernel.errors import ConcurrentUpdate, Unavailable
+from ..logins.login import Login
+from ..signin.ports import CodeDelivery, CodeStore, EventOutbox, OutboxEvent
+from .records import LoginWithCode, OneTimeCode
 
 
 class CodeOutcome(enum.Enum):

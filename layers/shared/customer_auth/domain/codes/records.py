@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from .records import (
+from ..logins.login import (
     REQUEST_WINDOW,
     AccountChange,
     CodeLife,

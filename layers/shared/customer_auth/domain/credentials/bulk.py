@@ -5,10 +5,9 @@ rules as Change-Password, and each changed login's sessions end."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..models.auth import AccountPasswordInfo, ChangePasswordResult, ChangePasswordResultCollection
-from .caller import Caller
-from .credentials import CredentialService
-from .errors import (
+from ...models.auth import AccountPasswordInfo, ChangePasswordResult, ChangePasswordResultCollection
+from ..kernel.caller import Caller
+from ..kernel.errors import (
     DomainError,
     Forbidden,
     InvalidCredentials,
@@ -16,11 +15,12 @@ from .errors import (
     NotFound,
     Unavailable,
 )
+from ..kernel.retry import Retry
+from ..logins.login import UNKNOWN_DEVICE, account_in_step
+from ..signin.password import PasswordCheck
+from ..tenants.policies import usable_tenant
+from .management import CredentialService
 from .passwords import check_importable_hash, check_password_policy
-from .records import UNKNOWN_DEVICE, account_in_step
-from .retry import Retry
-from .signin import PasswordCheck
-from .tenants import usable_tenant
 
 UNAVAILABLE_ITEM = "The service was briefly unavailable; retry this item."
 NOT_ATTEMPTED_ITEM = "Not attempted: the call ran out of time; retry this item."

@@ -4,13 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models.auth import CustomerPasswordInfo, LoginState
-from .caller import Caller
-from .clock import Clock
-from .errors import Forbidden, InvalidCredentials, InvalidParameter, NotFound
-from .passwords import PasswordHasher, check_password_policy
-from .ports import SessionStore
-from .records import (
+from ...models.auth import CustomerPasswordInfo, LoginState
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import Forbidden, InvalidCredentials, InvalidParameter, NotFound
+from ..kernel.retry import Retry
+from ..logins.login import (
     UNKNOWN_DEVICE,
     Login,
     LoginContext,
@@ -18,9 +17,10 @@ from .records import (
     account_in_step,
     normalize_identifier,
 )
-from .retry import Retry
-from .signin import PasswordCheck
-from .tenants import SignInPolicy, Tenant, usable_tenant
+from ..signin.password import PasswordCheck
+from ..signin.ports import SessionStore
+from ..tenants.policies import SignInPolicy, Tenant, usable_tenant
+from .passwords import PasswordHasher, check_password_policy
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from functools import cache
 from importlib import resources
 from typing import Protocol
 
-from .errors import InvalidParameter
-from .records import normalize_identifier
+from ..kernel.errors import InvalidParameter
+from ..logins.login import normalize_identifier
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1_024

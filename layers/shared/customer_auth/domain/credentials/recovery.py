@@ -9,17 +9,17 @@ for a known login, an unknown one and one that asked too often.
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from ..models.auth import ConfirmationInfo, CustomerResetPasswordInfo
-from .caller import Caller
-from .clock import Clock
-from .code_mail import CodeMail, CodeOutcome
-from .codes import CodeRedeemed, CodeRules, OneTimeCode, long_code_digest, new_long_code
-from .errors import InvalidCredentials, InvalidParameter
+from ...models.auth import ConfirmationInfo, CustomerResetPasswordInfo
+from ..codes.mail import CodeMail, CodeOutcome
+from ..codes.records import CodeRedeemed, CodeRules, OneTimeCode, long_code_digest, new_long_code
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import InvalidCredentials, InvalidParameter
+from ..kernel.retry import Retry
+from ..logins.login import NO_ACCOUNT, Login, StoredAccount, account_in_step, normalize_identifier
+from ..signin.ports import CodeStore, EventOutbox
+from ..tenants.policies import Tenant, usable_tenant
 from .passwords import PasswordHasher, check_password_policy
-from .ports import CodeStore, EventOutbox
-from .records import NO_ACCOUNT, Login, StoredAccount, account_in_step, normalize_identifier
-from .retry import Retry
-from .tenants import Tenant, usable_tenant
 
 PURPOSE = "RESET"
 RESET_EVENT = "PasswordResetRequested"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Self
 
-from ..models.account import CustomerAccount
-from .tenants import TRUSTED_KEPT, SignInPolicy, Tenant
+from ...models.account import CustomerAccount
+from ..tenants.policies import TRUSTED_KEPT, SignInPolicy, Tenant
 
 NO_ACCOUNT = 0
 """Account ids start at 1, so no login or account is ever found under this one: reading it costs

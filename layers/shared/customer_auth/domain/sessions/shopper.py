@@ -4,10 +4,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..tokens.opaque import session_locator, token_digest
-from .caller import Caller
-from .ports import SessionStore
-from .records import CodeChallenge, Login, Session, StoredAccount
+from ...tokens.opaque import session_locator, token_digest
+from ..kernel.caller import Caller
+from ..logins.login import CodeChallenge, Login, Session, StoredAccount
+from ..signin.ports import SessionStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,13 @@
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ..models.account import CustomerAccount
-from ..models.auth import CustomerAuthTicket
-from ..tokens import sealing
-from ..tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
-from ..tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
-from .caller import Caller
-from .records import NO_ACCOUNT, AwaitedSecondFactor, Device, Login, RefreshToken, Session
+from ...models.account import CustomerAccount
+from ...models.auth import CustomerAuthTicket
+from ...tokens import sealing
+from ...tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
+from ...tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
+from ..kernel.caller import Caller
+from ..logins.login import NO_ACCOUNT, AwaitedSecondFactor, Device, Login, RefreshToken, Session
 
 WAITING_LIFE = timedelta(minutes=15)
 """How long a session may wait for its second factor (several codes' worth)."""

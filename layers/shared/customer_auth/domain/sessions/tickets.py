@@ -11,25 +11,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from ..models.account import CustomerAccount
-from ..models.auth import CustomerAuthTicket
-from ..tokens.jwt import InvalidJwt, JwtCodec
-from ..tokens.opaque import SessionLocator, new_id, session_locator, token_digest
-from .caller import Caller
-from .clock import Clock
-from .errors import (
-    Forbidden,
-    InvalidParameter,
-    InvalidToken,
-    RefreshTokenReused,
-    Unauthenticated,
-)
-from .ports import SessionStore
-from .records import Login, Session, SessionContext, StoredAccount
-from .retry import Retry
-from .sessions import ANONYMOUS_ACCOUNT, IssuedTokens, SessionGrant, SessionStarter
+from ...models.account import CustomerAccount
+from ...models.auth import CustomerAuthTicket
+from ...tokens.jwt import InvalidJwt, JwtCodec
+from ...tokens.opaque import SessionLocator, new_id, session_locator, token_digest
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import Forbidden, InvalidParameter, InvalidToken, RefreshTokenReused, Unauthenticated
+from ..kernel.retry import Retry
+from ..logins.login import Login, Session, SessionContext, StoredAccount
+from ..signin.ports import SessionStore
+from ..tenants.policies import SignInPolicy, usable_tenant
 from .shopper import live_session
-from .tenants import SignInPolicy, usable_tenant
+from .starter import ANONYMOUS_ACCOUNT, IssuedTokens, SessionGrant, SessionStarter
 
 
 class LogoutScope(StrEnum):

@@ -1,21 +1,17 @@
 """Sign-in (docs/contract.md §7): one answer for every failure, lockout, transparent re-hashing, and
 the second factor the tenant's policy asks for."""
 
-from ..models.auth import CustomerAuthTicket, CustomerUserAuthInfo
-from .behaviors import Behavior
-from .caller import Caller
-from .clock import Clock
-from .errors import (
-    InvalidCredentials,
-    InvalidParameter,
-    PasswordChangeRequired,
-)
-from .passwords import PasswordHasher
+from ...models.auth import CustomerAuthTicket, CustomerUserAuthInfo
+from ..credentials.passwords import PasswordHasher
+from ..kernel.behaviors import Behavior
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import InvalidCredentials, InvalidParameter, PasswordChangeRequired
+from ..kernel.retry import Retry
+from ..logins.login import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
+from ..sessions.starter import SessionGrant, SessionStarter
+from ..tenants.policies import TwoFactorPolicy, usable_tenant
 from .ports import SessionStore
-from .records import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
-from .retry import Retry
-from .sessions import SessionGrant, SessionStarter
-from .tenants import TwoFactorPolicy, usable_tenant
 
 
 def refused() -> InvalidCredentials:

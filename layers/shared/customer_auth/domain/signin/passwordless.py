@@ -15,17 +15,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ..models.auth import AuthTicketOtpInfo, CustomerAuthTicket, OtpRequest
-from .caller import Caller
-from .clock import Clock
-from .code_mail import CodeMail, CodeOutcome
-from .codes import CodeRedeemed, CodeRules, LoginWithCode, OneTimeCode
-from .errors import InvalidCredentials, InvalidParameter, NotFound
+from ...models.auth import AuthTicketOtpInfo, CustomerAuthTicket, OtpRequest
+from ..codes.mail import CodeMail, CodeOutcome
+from ..codes.records import CodeRedeemed, CodeRules, LoginWithCode, OneTimeCode
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import InvalidCredentials, InvalidParameter, NotFound
+from ..kernel.retry import Retry
+from ..logins.login import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
+from ..sessions.starter import SessionGrant, SessionStarter, StartedSession
+from ..tenants.policies import Tenant, usable_tenant
 from .ports import CodeStore, EventOutbox
-from .records import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
-from .retry import Retry
-from .sessions import SessionGrant, SessionStarter, StartedSession
-from .tenants import Tenant, usable_tenant
 
 PURPOSE = "OTP"
 OTP_EVENT = "OtpSignInRequested"

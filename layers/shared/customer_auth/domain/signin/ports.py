@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..models.account import CustomerAccount
-from ..tokens.opaque import SessionLocator
-from .codes import CodeRedeemed, LoginWithCode, OneTimeCode
-from .records import (
+from ...models.account import CustomerAccount
+from ...tokens.opaque import SessionLocator
+from ..codes.records import CodeRedeemed, LoginWithCode, OneTimeCode
+from ..logins.login import (
     AccountChange,
     AccountUpdate,
     AppClient,
@@ -23,7 +23,7 @@ from .records import (
     SessionContext,
     StoredAccount,
 )
-from .tenants import Tenant
+from ..tenants.policies import Tenant
 
 
 class AccountStore(Protocol):

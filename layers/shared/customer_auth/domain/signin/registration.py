@@ -3,26 +3,21 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..models.account import CustomerAccount
-from ..models.auth import CustomerAccountAndAuthInfo, CustomerAuthTicket, CustomerLoginInfo
-from ..tokens.opaque import new_id
-from .accounts import ID_ATTEMPTS, check_new_account, new_account, random_account_id
-from .behaviors import Behavior
-from .caller import Caller
-from .clock import Clock
-from .errors import (
-    AccountIdTaken,
-    Conflict,
-    InvalidParameter,
-    NotFound,
-)
-from .identity import checked_email, checked_username
-from .passwords import PasswordHasher, check_importable_hash, check_password_policy
+from ...models.account import CustomerAccount
+from ...models.auth import CustomerAccountAndAuthInfo, CustomerAuthTicket, CustomerLoginInfo
+from ...tokens.opaque import new_id
+from ..accounts.service import ID_ATTEMPTS, check_new_account, new_account, random_account_id
+from ..credentials.passwords import PasswordHasher, check_importable_hash, check_password_policy
+from ..kernel.behaviors import Behavior
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import AccountIdTaken, Conflict, InvalidParameter, NotFound
+from ..kernel.identifiers import checked_email, checked_username
+from ..kernel.retry import Retry
+from ..logins.login import Device, Login, LoginContext, NewLogin, StoredAccount
+from ..sessions.starter import SessionGrant, SessionStarter
+from ..tenants.policies import Tenant, usable_tenant
 from .ports import AccountStore, TenantStore
-from .records import Device, Login, LoginContext, NewLogin, StoredAccount
-from .retry import Retry
-from .sessions import SessionGrant, SessionStarter
-from .tenants import Tenant, usable_tenant
 
 
 @dataclass(frozen=True, slots=True)

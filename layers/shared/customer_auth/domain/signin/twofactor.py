@@ -15,10 +15,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models.auth import CustomerAuthTicket
-from .caller import Caller
-from .clock import Clock
-from .errors import (
+from ...models.auth import CustomerAuthTicket
+from ..kernel.caller import Caller
+from ..kernel.clock import Clock
+from ..kernel.errors import (
     ConcurrentUpdate,
     InvalidCode,
     InvalidParameter,
@@ -26,8 +26,8 @@ from .errors import (
     Unauthenticated,
     Unavailable,
 )
-from .ports import CodeDelivery, CodeOutbox, SessionStore
-from .records import (
+from ..kernel.retry import Retry
+from ..logins.login import (
     CODE_REQUEST_GAP,
     CODE_TRIES,
     AccountChange,
@@ -38,9 +38,9 @@ from .records import (
     Session,
     StoredAccount,
 )
-from .retry import Retry
-from .sessions import SessionGrant, SessionStarter, StartedSession
-from .shopper import live_session
+from ..sessions.shopper import live_session
+from ..sessions.starter import SessionGrant, SessionStarter, StartedSession
+from .ports import CodeDelivery, CodeOutbox, SessionStore
 
 CODE_DIGITS = 6
 _CODE = re.compile(rf"[0-9]{{{CODE_DIGITS}}}")

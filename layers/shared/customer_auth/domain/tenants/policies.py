@@ -3,11 +3,11 @@
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .caller import Caller
-from .errors import Forbidden, InvalidParameter, NotFound
+from ..kernel.caller import Caller
+from ..kernel.errors import Forbidden, InvalidParameter, NotFound
 
 if TYPE_CHECKING:
-    from .ports import TenantStore
+    from ..signin.ports import TenantStore
 
 PLATFORM_MAX_ACCESS_MINUTES = 24 * 60
 """Hard cap on a shopper access token's life, whatever a tenant asks (one day)."""
