@@ -8,7 +8,7 @@ from pathlib import Path
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
-from customer_auth.domain.logins.login import normalize_identifier
+from customer_auth.domain.kernel.identifiers import normalize_identifier
 
 ZXCVBN_VERSION = "4.5.0"
 COUNT = 10_000

@@ -24,7 +24,7 @@ import boto3
 from customer_auth.domain.apps.provisioning import create_client, provision_tenant
 from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.domain.kernel.errors import DomainError
-from customer_auth.domain.tenants.policies import Site, Tenant
+from customer_auth.domain.tenants.tenant import Site, Tenant
 from customer_auth.store import items
 from customer_auth.store.dynamodb import DynamoStore
 

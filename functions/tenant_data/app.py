@@ -26,8 +26,8 @@ def tenant_data(
     response_fields: ResponseFields = None,
 ) -> Response[str]:
     request = authorize(app.current_event.headers, None)
-    tenant = runtime.tenant_service().tenant(request.caller, tenantId)
-    return json_response(TenantData.of(tenant).to_wire(), response_fields)
+    tenant = runtime.tenant_service().tenant_data(request.caller, tenantId)
+    return json_response(tenant.to_wire(), response_fields)
 
 
 lambda_handler = lambda_entry(app)

@@ -10,7 +10,8 @@ import pytest
 from customer_auth.api import runtime
 from customer_auth.domain.apps.provisioning import create_client, provision_tenant
 from customer_auth.domain.credentials.passwords import common_passwords
-from customer_auth.domain.tenants.policies import SignInPolicy, Site, Tenant
+from customer_auth.domain.tenants.policies import SignInPolicy
+from customer_auth.domain.tenants.tenant import Site, Tenant
 from tests.support.assertions import kibo_time, ok
 from tests.support.fixtures import (
     ALL_BEHAVIORS,

@@ -11,8 +11,9 @@ import pytest
 
 from customer_auth.api import runtime
 from customer_auth.domain.apps.provisioning import create_client, provision_tenant
-from customer_auth.domain.logins.login import normalize_identifier
-from customer_auth.domain.tenants.policies import Site, TwoFactorPolicy
+from customer_auth.domain.kernel.identifiers import normalize_identifier
+from customer_auth.domain.tenants.policies import TwoFactorPolicy
+from customer_auth.domain.tenants.tenant import Site
 from tests.security.forge import DROP, resigned
 from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import ALL_BEHAVIORS, SITE_ID, TENANT_ID, Client, FrozenClock, HttpResult, World

@@ -20,7 +20,8 @@ from moto.server import ThreadedMotoServer
 from customer_auth.api import runtime
 from customer_auth.domain.apps.provisioning import create_client, provision_tenant
 from customer_auth.domain.kernel.behaviors import Behavior
-from customer_auth.domain.tenants.policies import Site, Tenant, TokenPolicy
+from customer_auth.domain.tenants.policies import TokenPolicy
+from customer_auth.domain.tenants.tenant import Site, Tenant
 from tools import dynamodb_local, local_env
 from tools.local_api.router import Router
 

@@ -13,18 +13,18 @@ import pytest
 from customer_auth.domain.accounts import service as accounts
 from customer_auth.domain.accounts.service import MAX_ACCOUNT_ID, random_account_id
 from customer_auth.domain.apps.provisioning import create_client
+from customer_auth.domain.apps.records import AppClient
 from customer_auth.domain.credentials.passwords import check_importable_hash, check_password_policy
 from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.domain.kernel.errors import InvalidParameter
 from customer_auth.domain.kernel.identifiers import checked_email, checked_username
-from customer_auth.domain.logins.login import AppClient, Login
+from customer_auth.domain.logins.login import Login
 from customer_auth.domain.tenants.policies import (
     PLATFORM_MAX_ACCESS_MINUTES,
     PLATFORM_MAX_REFRESH_MINUTES,
-    Site,
-    Tenant,
     TokenPolicy,
 )
+from customer_auth.domain.tenants.tenant import Site, Tenant
 from customer_auth.passwords import Argon2idHasher
 from customer_auth.tokens.opaque import token_digest
 

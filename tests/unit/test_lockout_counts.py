@@ -3,8 +3,10 @@ stay bounded, and what clears them. (The handler tests drive the same rules end 
 
 from datetime import UTC, datetime, timedelta
 
-from customer_auth.domain.logins.login import TRUSTED_KEPT, UNKNOWN_DEVICE, Device, FailureCount, Login
-from customer_auth.domain.tenants.policies import SignInPolicy
+from customer_auth.domain.logins.devices import UNKNOWN_DEVICE, Device
+from customer_auth.domain.logins.lockout import FailureCount
+from customer_auth.domain.logins.login import Login
+from customer_auth.domain.tenants.policies import TRUSTED_KEPT, SignInPolicy
 from customer_auth.store import items
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

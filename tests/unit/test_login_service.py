@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from customer_auth.domain.accounts.records import LoginContext, StoredAccount
 from customer_auth.domain.kernel.behaviors import Behavior
 from customer_auth.domain.kernel.caller import Caller
 from customer_auth.domain.kernel.errors import (
@@ -21,17 +22,13 @@ from customer_auth.domain.kernel.errors import (
     NotFound,
     Unavailable,
 )
-from customer_auth.domain.logins.login import (
-    Login,
-    LoginContext,
-    NewLogin,
-    RefreshToken,
-    Session,
-    StoredAccount,
-)
+from customer_auth.domain.logins.login import Login
+from customer_auth.domain.sessions.records import RefreshToken, Session
 from customer_auth.domain.sessions.starter import SessionStarter
+from customer_auth.domain.signin.records import NewLogin
 from customer_auth.domain.signin.registration import LoginService
-from customer_auth.domain.tenants.policies import Site, Tenant, TokenPolicy
+from customer_auth.domain.tenants.policies import TokenPolicy
+from customer_auth.domain.tenants.tenant import Site, Tenant
 from customer_auth.models.account import AuditInfo, CustomerAccount
 from customer_auth.models.auth import CustomerLoginInfo
 from customer_auth.tokens.jwt import JwtCodec

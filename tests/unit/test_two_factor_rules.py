@@ -9,20 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from customer_auth.domain.logins.login import (
+from customer_auth.domain.codes.challenge import (
     CODE_LIFE,
     CODE_REQUEST_GAP,
     CODE_REQUESTS_PER_HOUR,
     CODE_TRIES,
-    TRUSTED_KEPT,
-    AwaitedSecondFactor,
     CodeChallenge,
-    Device,
-    Login,
-    Session,
 )
+from customer_auth.domain.logins.devices import Device
+from customer_auth.domain.logins.login import Login
+from customer_auth.domain.sessions.records import AwaitedSecondFactor, Session
 from customer_auth.domain.signin import twofactor
-from customer_auth.domain.tenants.policies import Site, Tenant, TwoFactorPolicy
+from customer_auth.domain.tenants.policies import TRUSTED_KEPT, TwoFactorPolicy
+from customer_auth.domain.tenants.tenant import Site, Tenant
 from customer_auth.store import items
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .domain.codes.delivery import CodeDelivery
 from .domain.kernel.errors import Unavailable
-from .domain.signin.ports import CodeDelivery, OutboxEvent
+from .domain.kernel.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from customer_auth.domain.logins.login import SessionToken
+from customer_auth.domain.sessions.records import SessionToken
 from customer_auth.store import items
 from tests.unit.store.fixtures.capture import FIXTURES, encode
 from tests.unit.store.fixtures.samples import SAMPLES

@@ -13,7 +13,6 @@ from botocore.config import Config
 from ..domain.accounts.service import AccountService
 from ..domain.apps.auth import AppAuthService, AppTokenLifetimes
 from ..domain.kernel.clock import Clock, system_clock
-from ..domain.tenants.policies import TenantService
 from ..store.dynamodb import DynamoStore
 from ..tokens.jwt import JwtCodec
 from ..tokens.keys import KeySet, key_set_from_secret
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from ..domain.signin.passwordless import PasswordlessService
     from ..domain.signin.registration import LoginService
     from ..domain.signin.twofactor import TwoFactorService
+    from ..domain.tenants.service import TenantService
     from ..outbox import EventBridgeOutbox, FileOutbox
     from ..passwords import Argon2idHasher
 
@@ -98,7 +98,9 @@ def account_service() -> AccountService:
     return AccountService(store(), now_clock())
 
 
-def tenant_service() -> TenantService:
+def tenant_service() -> "TenantService":
+    from ..domain.tenants.service import TenantService
+
     return TenantService(store())
 
 

@@ -2,7 +2,6 @@
 
 from pydantic import Field
 
-from ..domain.tenants.policies import Tenant
 from .base import WireModel
 
 
@@ -19,15 +18,3 @@ class TenantData(WireModel):
     name: str
     domain: str | None = None
     sites: list[TenantSite]
-
-    @classmethod
-    def of(cls, tenant: Tenant) -> "TenantData":
-        return cls(
-            id=tenant.id,
-            name=tenant.name,
-            domain=tenant.domain,
-            sites=[
-                TenantSite(id=s.id, site_id=s.id, tenant_id=tenant.id, name=s.name, domain=s.domain)
-                for s in tenant.sites
-            ],
-        )

@@ -6,25 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..domain.codes.records import CodeRedeemed, LoginWithCode, OneTimeCode
+from ..domain.accounts.records import NO_ACCOUNT, AccountChange, AccountUpdate, LoginContext, StoredAccount
+from ..domain.apps.records import AppClient, AppRefreshToken
+from ..domain.codes.challenge import CodeChallenge
+from ..domain.codes.records import LoginWithCode, OneTimeCode
+from ..domain.credentials.records import CodeRedeemed
 from ..domain.kernel.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
-from ..domain.logins.login import (
-    NO_ACCOUNT,
-    AccountChange,
-    AccountUpdate,
-    AppClient,
-    AppRefreshToken,
-    CodeChallenge,
-    Login,
-    LoginContext,
-    NewLogin,
-    RefreshToken,
-    SecondFactorPassed,
-    Session,
-    SessionContext,
-    StoredAccount,
-)
-from ..domain.tenants.policies import Tenant
+from ..domain.logins.login import Login
+from ..domain.sessions.records import RefreshToken, Session, SessionContext
+from ..domain.signin.records import NewLogin, SecondFactorPassed
+from ..domain.tenants.tenant import Tenant
 from ..models.account import CustomerAccount
 from ..tokens.opaque import SessionLocator
 from . import items

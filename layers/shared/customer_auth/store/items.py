@@ -26,21 +26,15 @@ stored name breaks the rule; a new record needs a key function above and one cod
 import json
 from typing import Any
 
+from ..domain.accounts.records import NO_ACCOUNT, StoredAccount
+from ..domain.apps.records import AppClient, AppRefreshToken
+from ..domain.codes.challenge import CodeChallenge
 from ..domain.codes.records import OneTimeCode
-from ..domain.logins.login import (
-    NO_ACCOUNT,
-    AccessToken,
-    AppClient,
-    AppRefreshToken,
-    AwaitedSecondFactor,
-    CodeChallenge,
-    DeviceFailures,
-    Login,
-    Session,
-    SessionToken,
-    StoredAccount,
-)
-from ..domain.tenants.policies import SignInPolicy, Tenant, TokenPolicy, TwoFactorPolicy
+from ..domain.logins.lockout import DeviceFailures
+from ..domain.logins.login import Login
+from ..domain.sessions.records import AccessToken, AwaitedSecondFactor, Session, SessionToken
+from ..domain.tenants.policies import SignInPolicy, TokenPolicy, TwoFactorPolicy
+from ..domain.tenants.tenant import Tenant
 from ..models.account import CustomerAccount
 from .codec import TTL_ATTRIBUTE, Codec, Item, codec_of, epoch, from_item, nested, to_item
 

@@ -24,10 +24,12 @@ from ...models.account import CustomerAccount
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
-from ..kernel.identifiers import checked_email, checked_username
+from ..kernel.identifiers import checked_email, checked_username, normalize_identifier
+from ..kernel.outbox import EventOutbox, OutboxEvent
 from ..kernel.retry import Retry
-from ..logins.login import AccountChange, AccountUpdate, Login, normalize_identifier
-from ..signin.ports import AccountAdminStore, EventOutbox, OutboxEvent
+from ..logins.login import Login
+from .ports import AccountAdminStore
+from .records import AccountChange, AccountUpdate
 from .service import check_new_account
 
 EMAIL_CHANGED_EVENT = "AccountEmailChanged"

@@ -9,7 +9,7 @@ from ..kernel.clock import Clock
 from ..kernel.errors import AccountIdTaken, InvalidParameter, NotFound
 from ..kernel.identifiers import checked_email
 from ..kernel.retry import Retry
-from ..signin.ports import AccountStore
+from .ports import AccountStore
 
 MAX_ACCOUNT_ID = 2**31 - 1
 """Kibo's account ids are int32; SDKs in typed languages hold them as such."""

@@ -10,8 +10,8 @@ from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import InvalidCredentials, InvalidParameter, Unauthenticated
 from ..kernel.retry import Retry
-from ..logins.login import AppClient, AppRefreshToken
-from ..signin.ports import AppStore
+from .ports import AppStore
+from .records import AppClient, AppRefreshToken
 
 GRANT_TYPES = frozenset({"client_credentials", "refresh_token"})
 

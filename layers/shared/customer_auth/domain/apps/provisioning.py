@@ -5,21 +5,21 @@ import secrets
 from ...tokens.opaque import token_digest
 from ..kernel.behaviors import Behavior
 from ..kernel.errors import InvalidParameter
-from ..logins.login import AppClient
-from ..signin.ports import TenantStore
-from ..tenants.policies import Tenant
+from ..tenants.tenant import Tenant
+from .ports import ProvisioningStore
+from .records import AppClient
 
 KNOWN_BEHAVIORS = frozenset(b.value for b in Behavior)
 
 
-def provision_tenant(store: TenantStore, tenant: Tenant) -> Tenant:
+def provision_tenant(store: ProvisioningStore, tenant: Tenant) -> Tenant:
     """Create or replace a tenant record (its policy was validated when it was built)."""
     store.put_tenant(tenant)
     return tenant
 
 
 def create_client(
-    store: TenantStore,
+    store: ProvisioningStore,
     *,
     tenant_id: int,
     name: str,

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..kernel.errors import ConcurrentUpdate, Unavailable
+from ..kernel.outbox import EventOutbox, OutboxEvent
 from ..logins.login import Login
-from ..signin.ports import CodeDelivery, CodeStore, EventOutbox, OutboxEvent
+from .delivery import CodeDelivery
+from .ports import CodeStore
 from .records import LoginWithCode, OneTimeCode
 
 

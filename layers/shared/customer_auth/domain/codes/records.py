@@ -7,19 +7,52 @@ Two-factor sign-in keeps its own ``CodeChallenge`` (six digits, bound to a sessi
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, Self
 
-from ..logins.login import (
-    REQUEST_WINDOW,
-    AccountChange,
-    CodeLife,
-    Login,
-    RefreshToken,
-    Session,
-    StoredAccount,
-)
+from ..accounts.records import StoredAccount
+from ..logins.login import Login
+
+REQUEST_WINDOW = timedelta(hours=1)
+"""How long a code request counts against the hourly limit (two-factor and one-time codes)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeLife:
+    """What a stored code keeps besides its digest: when it ends, the tries it has left, the
+    requests of the last hour (its rate limit) and the version that guards its writes."""
+
+    code_expires_at: datetime | None = None
+    tries_left: int = 0
+    requested_at: tuple[datetime, ...] = ()
+    """Code requests in the last hour, oldest first."""
+    version: int = 0
+    """0 while nothing is stored."""
+
+    def recent_requests(self, now: datetime) -> tuple[datetime, ...]:
+        """The code requests that still count against the hourly limit, oldest first."""
+        return tuple(t for t in self.requested_at if now < t + REQUEST_WINDOW)
+
+    def _seconds_before_another(self, now: datetime, gap: timedelta, per_hour: int) -> int:
+        """How long before another code may be issued (0: now): at most one per ``gap`` and
+        ``per_hour`` in any hour."""
+        recent = self.recent_requests(now)
+        if recent and now < recent[-1] + gap:
+            return math.ceil((recent[-1] + gap - now).total_seconds())
+        if len(recent) >= per_hour:
+            return math.ceil((recent[0] + REQUEST_WINDOW - now).total_seconds())
+        return 0
+
+    def _tried(self, *spent: str) -> Self:
+        """One try spent; with the last, the fields ``spent`` names (the code's digest) go too."""
+        left = self.tries_left - 1
+        changes: dict[str, Any] = {"tries_left": left, "version": self.version + 1}
+        if left <= 0:
+            changes.update(dict.fromkeys(spent))
+        return replace(self, **changes)
 
 
 def new_long_code() -> str:
@@ -106,17 +139,3 @@ class LoginWithCode:
     account: StoredAccount | None
     login: Login | None
     code: OneTimeCode
-
-
-@dataclass(frozen=True, slots=True)
-class CodeRedeemed:
-    """Everything a code writes in one atomic step: the code spent (or a try of it), the login
-    changed (and the account brought in step with it), and for a sign-in its new session."""
-
-    code_before: OneTimeCode
-    code_after: OneTimeCode
-    login_before: Login
-    login_after: Login
-    account: AccountChange | None
-    session: Session | None = None
-    refresh_token: RefreshToken | None = None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...models.auth import AccountPasswordInfo, ChangePasswordResult, ChangePasswordResultCollection
+from ..accounts.records import account_in_step
 from ..kernel.caller import Caller
 from ..kernel.errors import (
     DomainError,
@@ -16,11 +17,10 @@ from ..kernel.errors import (
     Unavailable,
 )
 from ..kernel.retry import Retry
-from ..logins.login import UNKNOWN_DEVICE, account_in_step
-from ..signin.password import PasswordCheck
-from ..tenants.policies import usable_tenant
+from ..logins.devices import UNKNOWN_DEVICE
+from ..tenants.tenant import usable_tenant
 from .management import CredentialService
-from .passwords import check_importable_hash, check_password_policy
+from .passwords import PasswordCheck, check_importable_hash, check_password_policy
 
 UNAVAILABLE_ITEM = "The service was briefly unavailable; retry this item."
 NOT_ATTEMPTED_ITEM = "Not attempted: the call ran out of time; retry this item."

@@ -5,27 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...models.auth import CustomerPasswordInfo, LoginState
+from ..accounts.records import LoginContext, StoredAccount, account_in_step
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import Forbidden, InvalidCredentials, InvalidParameter, NotFound
+from ..kernel.identifiers import normalize_identifier
 from ..kernel.retry import Retry
-from ..logins.login import (
-    UNKNOWN_DEVICE,
-    Login,
-    LoginContext,
-    StoredAccount,
-    account_in_step,
-    normalize_identifier,
-)
-from ..signin.password import PasswordCheck
-from ..signin.ports import SessionStore
-from ..tenants.policies import SignInPolicy, Tenant, usable_tenant
-from .passwords import PasswordHasher, check_password_policy
+from ..logins.devices import UNKNOWN_DEVICE
+from ..logins.login import Login
+from ..tenants.policies import SignInPolicy
+from ..tenants.tenant import Tenant, usable_tenant
+from .passwords import PasswordCheck, PasswordHasher, check_password_policy
+from .ports import CredentialStore
 
 
 @dataclass(frozen=True, slots=True)
 class CredentialService:
-    _store: SessionStore
+    _store: CredentialStore
     _hasher: Callable[[], PasswordHasher]
     """Built on first use: locking and reading the login state never hash, so never load argon2."""
     _clock: Clock
@@ -116,7 +112,7 @@ class CredentialService:
 
 
 def login_state_by_name(
-    store: SessionStore, caller: Caller, name: str, now: datetime, *, email: bool
+    store: CredentialStore, caller: Caller, name: str, now: datetime, *, email: bool
 ) -> LoginState:
     """The ``LoginState`` of the login whose username (``email=False``) or email is ``name``; 404
     when there is none."""

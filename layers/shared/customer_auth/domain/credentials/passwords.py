@@ -6,7 +6,8 @@ from importlib import resources
 from typing import Protocol
 
 from ..kernel.errors import InvalidParameter
-from ..logins.login import normalize_identifier
+from ..kernel.identifiers import normalize_identifier
+from ..logins.login import Login
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1_024
@@ -118,3 +119,31 @@ def importable_hash_over_cap(external_hash: str) -> str | None:
             return f"must be a Django pbkdf2_sha256 hash of at most {MAX_PBKDF2_ITERATIONS:,} iterations"
         return None
     return "must be a bcrypt ($2b$), Argon2 ($argon2id$) or Django pbkdf2_sha256$ hash"
+
+
+class PasswordCheck:
+    """Verifies a password once per stored hash, however often a write is retried."""
+
+    def __init__(self, hasher: PasswordHasher, password: str, *, padded: bool = True) -> None:
+        self._hasher = hasher
+        self._password = password
+        self._padded = padded
+        self._verdicts: dict[str, bool] = {}
+        self._new_hash: str | None = None
+
+    def matches(self, login: Login) -> bool:
+        if login.password_hash not in self._verdicts:
+            self._verdicts[login.password_hash] = self._hasher.verify(
+                self._password, login.password_hash, external=login.password_is_external, padded=self._padded
+            )
+        return self._verdicts[login.password_hash]
+
+    def burn(self) -> None:
+        self._hasher.verify_dummy(self._password)
+
+    def upgraded_hash(self, login: Login) -> str | None:
+        """Our hash of the password when the stored one is imported or made with weaker parameters."""
+        if not (login.password_is_external or self._hasher.needs_rehash(login.password_hash)):
+            return None
+        self._new_hash = self._new_hash or self._hasher.hash(self._password)
+        return self._new_hash

@@ -10,16 +10,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ...models.auth import ConfirmationInfo, CustomerResetPasswordInfo
+from ..accounts.records import NO_ACCOUNT, StoredAccount, account_in_step
 from ..codes.mail import CodeMail, CodeOutcome
-from ..codes.records import CodeRedeemed, CodeRules, OneTimeCode, long_code_digest, new_long_code
+from ..codes.records import CodeRules, OneTimeCode, long_code_digest, new_long_code
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import InvalidCredentials, InvalidParameter
+from ..kernel.identifiers import normalize_identifier
+from ..kernel.outbox import EventOutbox
 from ..kernel.retry import Retry
-from ..logins.login import NO_ACCOUNT, Login, StoredAccount, account_in_step, normalize_identifier
-from ..signin.ports import CodeStore, EventOutbox
-from ..tenants.policies import Tenant, usable_tenant
+from ..logins.login import Login
+from ..tenants.tenant import Tenant, usable_tenant
 from .passwords import PasswordHasher, check_password_policy
+from .ports import CodeRedeemingStore
+from .records import CodeRedeemed
 
 PURPOSE = "RESET"
 RESET_EVENT = "PasswordResetRequested"
@@ -48,7 +52,7 @@ def refused() -> InvalidCredentials:
 class RecoveryService:
     def __init__(
         self,
-        store: CodeStore,
+        store: CodeRedeemingStore,
         outbox: Callable[[], EventOutbox],
         hasher: Callable[[], PasswordHasher],
         clock: Clock,

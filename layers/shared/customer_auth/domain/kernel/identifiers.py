@@ -28,3 +28,13 @@ def checked_username(value: str) -> str:
     if any(unicodedata.category(char).startswith("C") for char in username):
         raise InvalidParameter("username must not contain control characters.", field="username")
     return username
+
+
+def normalize_identifier(value: str) -> str:
+    """The form in which usernames and emails are unique and looked up: NFKC, case-folded, NFKC
+    again (case folding can denormalize), trimmed. Canonically equivalent spellings (composed
+    ``é`` and ``e`` + U+0301) and compatibility ones (fullwidth ``ａｄｍｉｎ``, ligatures) become
+    one identifier, as RFC 8265's UsernameCaseMapped profile and UTS #39's skeletons intend.
+    Zero-width and bidi controls are refused before this (``identity.checked_username``)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return folded.strip()

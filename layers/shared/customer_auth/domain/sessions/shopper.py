@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...tokens.opaque import session_locator, token_digest
+from ..accounts.records import StoredAccount
+from ..codes.challenge import CodeChallenge
 from ..kernel.caller import Caller
-from ..logins.login import CodeChallenge, Login, Session, StoredAccount
-from ..signin.ports import SessionStore
+from ..logins.login import Login
+from .ports import SessionReader
+from .records import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +23,7 @@ class LiveSession:
 
 
 def live_session(
-    store: SessionStore, caller: Caller, access_token: str, now: datetime, *, with_challenge: bool = False
+    store: SessionReader, caller: Caller, access_token: str, now: datetime, *, with_challenge: bool = False
 ) -> LiveSession | None:
     """The live session ``access_token`` names in the caller's tenant and within its site, read in
     one round trip; ``None`` for a malformed, altered, foreign, expired or revoked token. Complete

@@ -8,8 +8,11 @@ from ...models.auth import CustomerAuthTicket
 from ...tokens import sealing
 from ...tokens.jwt import KIBO_USER_CLAIMS, JwtCodec
 from ...tokens.opaque import SessionLocator, new_id, new_session_token, token_digest
+from ..accounts.records import NO_ACCOUNT
 from ..kernel.caller import Caller
-from ..logins.login import NO_ACCOUNT, AwaitedSecondFactor, Device, Login, RefreshToken, Session
+from ..logins.devices import Device
+from ..logins.login import Login
+from .records import AwaitedSecondFactor, RefreshToken, Session
 
 WAITING_LIFE = timedelta(minutes=15)
 """How long a session may wait for its second factor (several codes' worth)."""

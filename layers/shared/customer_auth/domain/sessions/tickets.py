@@ -15,13 +15,16 @@ from ...models.account import CustomerAccount
 from ...models.auth import CustomerAuthTicket
 from ...tokens.jwt import InvalidJwt, JwtCodec
 from ...tokens.opaque import SessionLocator, new_id, session_locator, token_digest
+from ..accounts.records import StoredAccount
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import Forbidden, InvalidParameter, InvalidToken, RefreshTokenReused, Unauthenticated
 from ..kernel.retry import Retry
-from ..logins.login import Login, Session, SessionContext, StoredAccount
-from ..signin.ports import SessionStore
-from ..tenants.policies import SignInPolicy, usable_tenant
+from ..logins.login import Login
+from ..tenants.policies import SignInPolicy
+from ..tenants.tenant import usable_tenant
+from .ports import SessionStore
+from .records import Session, SessionContext
 from .shopper import live_session
 from .starter import ANONYMOUS_ACCOUNT, IssuedTokens, SessionGrant, SessionStarter
 

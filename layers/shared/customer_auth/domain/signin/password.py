@@ -2,16 +2,20 @@
 the second factor the tenant's policy asks for."""
 
 from ...models.auth import CustomerAuthTicket, CustomerUserAuthInfo
-from ..credentials.passwords import PasswordHasher
+from ..accounts.records import NO_ACCOUNT, account_in_step
+from ..credentials.passwords import PasswordCheck, PasswordHasher
 from ..kernel.behaviors import Behavior
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import InvalidCredentials, InvalidParameter, PasswordChangeRequired
+from ..kernel.identifiers import normalize_identifier
 from ..kernel.retry import Retry
-from ..logins.login import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
+from ..logins.devices import Device
+from ..logins.login import Login
 from ..sessions.starter import SessionGrant, SessionStarter
-from ..tenants.policies import TwoFactorPolicy, usable_tenant
-from .ports import SessionStore
+from ..tenants.policies import TwoFactorPolicy
+from ..tenants.tenant import usable_tenant
+from .ports import SignInStore
 
 
 def refused() -> InvalidCredentials:
@@ -19,37 +23,9 @@ def refused() -> InvalidCredentials:
     return InvalidCredentials("The username or password is not valid.")
 
 
-class PasswordCheck:
-    """Verifies a password once per stored hash, however often a write is retried."""
-
-    def __init__(self, hasher: PasswordHasher, password: str, *, padded: bool = True) -> None:
-        self._hasher = hasher
-        self._password = password
-        self._padded = padded
-        self._verdicts: dict[str, bool] = {}
-        self._new_hash: str | None = None
-
-    def matches(self, login: Login) -> bool:
-        if login.password_hash not in self._verdicts:
-            self._verdicts[login.password_hash] = self._hasher.verify(
-                self._password, login.password_hash, external=login.password_is_external, padded=self._padded
-            )
-        return self._verdicts[login.password_hash]
-
-    def burn(self) -> None:
-        self._hasher.verify_dummy(self._password)
-
-    def upgraded_hash(self, login: Login) -> str | None:
-        """Our hash of the password when the stored one is imported or made with weaker parameters."""
-        if not (login.password_is_external or self._hasher.needs_rehash(login.password_hash)):
-            return None
-        self._new_hash = self._new_hash or self._hasher.hash(self._password)
-        return self._new_hash
-
-
 class SignInService:
     def __init__(
-        self, store: SessionStore, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
+        self, store: SignInStore, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
     ) -> None:
         self._store = store
         self._hasher = hasher

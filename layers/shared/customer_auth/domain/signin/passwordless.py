@@ -16,16 +16,21 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from ...models.auth import AuthTicketOtpInfo, CustomerAuthTicket, OtpRequest
+from ..accounts.records import NO_ACCOUNT, account_in_step
 from ..codes.mail import CodeMail, CodeOutcome
-from ..codes.records import CodeRedeemed, CodeRules, LoginWithCode, OneTimeCode
+from ..codes.records import CodeRules, LoginWithCode, OneTimeCode
+from ..credentials.ports import CodeRedeemingStore
+from ..credentials.records import CodeRedeemed
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import InvalidCredentials, InvalidParameter, NotFound
+from ..kernel.identifiers import normalize_identifier
+from ..kernel.outbox import EventOutbox
 from ..kernel.retry import Retry
-from ..logins.login import NO_ACCOUNT, Device, Login, account_in_step, normalize_identifier
+from ..logins.devices import Device
+from ..logins.login import Login
 from ..sessions.starter import SessionGrant, SessionStarter, StartedSession
-from ..tenants.policies import Tenant, usable_tenant
-from .ports import CodeStore, EventOutbox
+from ..tenants.tenant import Tenant, usable_tenant
 
 PURPOSE = "OTP"
 OTP_EVENT = "OtpSignInRequested"
@@ -62,7 +67,7 @@ def switched_off() -> NotFound:
 class PasswordlessService:
     def __init__(
         self,
-        store: CodeStore,
+        store: CodeRedeemingStore,
         outbox: Callable[[], EventOutbox],
         digests: Callable[[], CodeDigests],
         sessions: Callable[[], SessionStarter],

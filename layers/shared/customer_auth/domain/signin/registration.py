@@ -6,6 +6,7 @@ from datetime import datetime
 from ...models.account import CustomerAccount
 from ...models.auth import CustomerAccountAndAuthInfo, CustomerAuthTicket, CustomerLoginInfo
 from ...tokens.opaque import new_id
+from ..accounts.records import LoginContext, StoredAccount
 from ..accounts.service import ID_ATTEMPTS, check_new_account, new_account, random_account_id
 from ..credentials.passwords import PasswordHasher, check_importable_hash, check_password_policy
 from ..kernel.behaviors import Behavior
@@ -14,10 +15,13 @@ from ..kernel.clock import Clock
 from ..kernel.errors import AccountIdTaken, Conflict, InvalidParameter, NotFound
 from ..kernel.identifiers import checked_email, checked_username
 from ..kernel.retry import Retry
-from ..logins.login import Device, Login, LoginContext, NewLogin, StoredAccount
+from ..logins.devices import Device
+from ..logins.login import Login
 from ..sessions.starter import SessionGrant, SessionStarter
-from ..tenants.policies import Tenant, usable_tenant
-from .ports import AccountStore, TenantStore
+from ..tenants.ports import TenantStore
+from ..tenants.tenant import Tenant, usable_tenant
+from .ports import RegistrationStore
+from .records import NewLogin
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ class _Request:
 
 @dataclass(frozen=True, slots=True)
 class LoginService:
-    _store: AccountStore
+    _store: RegistrationStore
     _tenants: TenantStore
     _hasher: PasswordHasher
     _sessions: SessionStarter

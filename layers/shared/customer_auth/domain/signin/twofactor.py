@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...models.auth import CustomerAuthTicket
+from ..accounts.records import AccountChange, StoredAccount
+from ..codes.challenge import CODE_REQUEST_GAP, CODE_TRIES, CodeChallenge
+from ..codes.delivery import CodeDelivery
 from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import (
@@ -27,20 +30,12 @@ from ..kernel.errors import (
     Unavailable,
 )
 from ..kernel.retry import Retry
-from ..logins.login import (
-    CODE_REQUEST_GAP,
-    CODE_TRIES,
-    AccountChange,
-    AwaitedSecondFactor,
-    CodeChallenge,
-    Login,
-    SecondFactorPassed,
-    Session,
-    StoredAccount,
-)
+from ..logins.login import Login
+from ..sessions.records import AwaitedSecondFactor, Session
 from ..sessions.shopper import live_session
 from ..sessions.starter import SessionGrant, SessionStarter, StartedSession
-from .ports import CodeDelivery, CodeOutbox, SessionStore
+from .ports import CodeOutbox, TwoFactorStore
+from .records import SecondFactorPassed
 
 CODE_DIGITS = 6
 _CODE = re.compile(rf"[0-9]{{{CODE_DIGITS}}}")
@@ -79,7 +74,7 @@ class _Waiting:
 
 class TwoFactorService:
     def __init__(
-        self, store: SessionStore, outbox: Callable[[], CodeOutbox], sessions: SessionStarter, clock: Clock
+        self, store: TwoFactorStore, outbox: Callable[[], CodeOutbox], sessions: SessionStarter, clock: Clock
     ) -> None:
         self._store = store
         self._outbox = outbox

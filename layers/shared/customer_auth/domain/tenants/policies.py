@@ -1,13 +1,8 @@
-"""Tenants, their sites and the token policy they set for their shoppers."""
+"""The policies a tenant sets for its shoppers: token lifetimes, sign-in and lockout, two-factor."""
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from ..kernel.caller import Caller
-from ..kernel.errors import Forbidden, InvalidParameter, NotFound
-
-if TYPE_CHECKING:
-    from ..signin.ports import TenantStore
+from ..kernel.errors import InvalidParameter
 
 PLATFORM_MAX_ACCESS_MINUTES = 24 * 60
 """Hard cap on a shopper access token's life, whatever a tenant asks (one day)."""
@@ -135,49 +130,3 @@ class TwoFactorPolicy:
             or (self.on_new_fingerprint and not knows_fingerprint)
             or (self.on_new_region and not knows_region)
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    id: int
-    name: str
-    domain: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    id: int
-    name: str
-    domain: str | None = None
-    sites: tuple[Site, ...] = ()
-    token_policy: TokenPolicy = field(default_factory=TokenPolicy)
-    sign_in_policy: SignInPolicy = field(default_factory=SignInPolicy)
-    two_factor_policy: TwoFactorPolicy = field(default_factory=TwoFactorPolicy)
-
-    def has_site(self, site_id: int) -> bool:
-        return any(site.id == site_id for site in self.sites)
-
-
-class TenantService:
-    """What an app may read of its own tenant (Kibo's SDK looks its sites up)."""
-
-    def __init__(self, store: "TenantStore") -> None:
-        self._store = store
-
-    def tenant(self, caller: Caller, tenant_id: int) -> Tenant:
-        """The caller's own tenant; 403 for another one, 404 when it is not provisioned."""
-        if tenant_id != caller.tenant_id:
-            raise Forbidden("The application token is not valid for this tenant.")
-        tenant = self._store.get_tenant(tenant_id)
-        if tenant is None:
-            raise NotFound(f"Tenant {tenant_id} was not found.", field="tenantId")
-        return tenant
-
-
-def usable_tenant(tenant: Tenant | None, site_id: int | None) -> Tenant:
-    """The caller's tenant, provisioned and owning the request's site; 403 otherwise."""
-    if tenant is None:
-        raise Forbidden("The caller's tenant is not provisioned.")
-    if site_id is not None and not tenant.has_site(site_id):
-        raise Forbidden(f"Site {site_id} does not belong to the tenant.")
-    return tenant
