@@ -45,6 +45,7 @@ test: lint typecheck cfn-lint sam-validate build build-host pytest dynamodb-loca
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports --no-logo
 	@$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
 		| diff -q - <(grep -v '^#' layers/shared/requirements.txt) >/dev/null \
 		|| { echo "layers/shared/requirements.txt drifted from uv.lock: run make requirements"; exit 1; }
