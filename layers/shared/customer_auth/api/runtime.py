@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from ..domain.accounts.service import AccountService
 from ..domain.apps.auth import AppAuthService, AppTokenLifetimes
 from ..domain.kernel.clock import Clock, system_clock
 from ..store.dynamodb import DynamoStore
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
     from ..domain.accounts.administration import AccountAdminService
+    from ..domain.accounts.service import AccountService
     from ..domain.credentials.bulk import BulkPasswordService
     from ..domain.credentials.management import CredentialService
     from ..domain.credentials.recovery import RecoveryService
@@ -94,7 +94,9 @@ def account_admin_service() -> "AccountAdminService":
     return AccountAdminService(store(), now_clock(), code_outbox)
 
 
-def account_service() -> AccountService:
+def account_service() -> "AccountService":
+    from ..domain.accounts.service import AccountService
+
     return AccountService(store(), now_clock())
 
 

@@ -8,7 +8,6 @@ from botocore.exceptions import ClientError
 from ..domain.accounts.records import AccountChange, AccountUpdate, LoginContext, StoredAccount
 from ..domain.kernel.errors import AccountIdTaken, ConcurrentUpdate, Conflict, Unavailable
 from ..domain.logins.login import Login
-from ..domain.signin.records import NewLogin
 from ..models.account import CustomerAccount
 from . import items
 from .table import (
@@ -23,6 +22,8 @@ from .table import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from ..domain.signin.records import NewLogin
 
 
 class AccountTable(Table):
@@ -59,7 +60,7 @@ class AccountTable(Table):
             tenant=items.tenant_from(tenant) if tenant else None,
         )
 
-    def create_login(self, new_login: NewLogin) -> None:
+    def create_login(self, new_login: "NewLogin") -> None:
         login = new_login.login
         before = new_login.account_before
         account_write = (

@@ -3,11 +3,12 @@
 from typing import TYPE_CHECKING
 
 from ..domain.codes.records import LoginWithCode, OneTimeCode
-from ..domain.credentials.records import CodeRedeemed
 from . import items
 from .table import Table, _key_id
 
 if TYPE_CHECKING:
+    from ..domain.credentials.records import CodeRedeemed
+
     pass
 
 
@@ -27,7 +28,7 @@ class CodeTable(Table):
     def replace_code(self, before: OneTimeCode, after: OneTimeCode | None) -> None:
         self._replace_versioned(items.ONE_TIME_CODE, before, after)
 
-    def redeem_code(self, redeemed: CodeRedeemed) -> None:
+    def redeem_code(self, redeemed: "CodeRedeemed") -> None:
         """The code spent and the login (and account) changed, and a sign-in's session started: all
         or nothing (``ConcurrentUpdate``)."""
         transaction = [

@@ -9,7 +9,6 @@ from ..domain.accounts.records import NO_ACCOUNT, AccountChange
 from ..domain.codes.challenge import CodeChallenge
 from ..domain.logins.login import Login
 from ..domain.sessions.records import RefreshToken, Session, SessionContext
-from ..domain.signin.records import SecondFactorPassed
 from ..domain.tenants.tenant import Tenant
 from ..tokens.opaque import SessionLocator
 from . import items
@@ -17,6 +16,8 @@ from .table import _NOT_EXISTS, Table, _code, _key_id, _unavailable_on_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from ..domain.signin.records import SecondFactorPassed
 
 
 class SessionTable(Table):
@@ -130,7 +131,7 @@ class SessionTable(Table):
     def replace_challenge(self, before: CodeChallenge, after: CodeChallenge | None) -> None:
         self._replace_versioned(items.CHALLENGE, before, after)
 
-    def complete_second_factor(self, passed: SecondFactorPassed) -> None:
+    def complete_second_factor(self, passed: "SecondFactorPassed") -> None:
         """The waiting session replaced by a full one, the code spent, the login and account
         updated: all or nothing (``ConcurrentUpdate``)."""
         waiting = passed.waiting
