@@ -30,7 +30,7 @@ _PROFILES: dict[HashProfile, tuple[int, int, int]] = {
 _CHECK_FLOORS: dict[HashProfile, float] = {
     # Seconds every password check takes at least, whatever it verified: our hash, an imported
     # one or the dummy of an unknown user (issue 15). Above the slowest verification the import
-    # caps allow at one vCPU (``domain.passwords``: about 250 ms), so no class of account answers
+    # caps allow at one vCPU (``domain.credentials.passwords``: about 250 ms), so no class of account answers
     # faster or slower than another; the rest of the wait is a sleep, not work.
     "owasp": 0.35,
     # The test suite's hashes are cheap and nothing there measures time, except the enumeration
@@ -53,7 +53,7 @@ _DJANGO_PBKDF2 = re.compile(
 
 
 class Argon2idHasher:
-    """``customer_auth.domain.passwords.PasswordHasher`` with argon2-cffi, bcrypt and hashlib."""
+    """``customer_auth.domain.credentials.passwords.PasswordHasher`` with argon2-cffi, bcrypt and hashlib."""
 
     def __init__(self, profile: HashProfile = "owasp", *, check_floor_seconds: float | None = None) -> None:
         """``check_floor_seconds`` overrides the profile's floor: the bench sets 0 to time the work."""

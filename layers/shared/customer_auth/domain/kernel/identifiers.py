@@ -1,4 +1,5 @@
-"""Checks on the identifiers a login is known by: email addresses and usernames."""
+"""The identifiers a login is known by (email addresses and usernames): their checks, and the one
+normal form in which they are unique and looked up."""
 
 import unicodedata
 
@@ -7,7 +8,7 @@ from .errors import InvalidParameter
 
 def checked_email(value: str, field: str = "emailAddress") -> str:
     """The address as given, trimmed and composed (NFC), if its syntax is valid (deliverability is
-    not checked). Uniqueness is decided on ``records.normalize_identifier``'s form."""
+    not checked). Uniqueness is decided on ``normalize_identifier``'s form."""
     # Imported on first use: only the routes that take an address pay for it (about 20 ms of a
     # cold start), not every function that imports the domain.
     from email_validator import EmailNotValidError, validate_email
@@ -35,6 +36,6 @@ def normalize_identifier(value: str) -> str:
     again (case folding can denormalize), trimmed. Canonically equivalent spellings (composed
     ``é`` and ``e`` + U+0301) and compatibility ones (fullwidth ``ａｄｍｉｎ``, ligatures) become
     one identifier, as RFC 8265's UsernameCaseMapped profile and UTS #39's skeletons intend.
-    Zero-width and bidi controls are refused before this (``identity.checked_username``)."""
+    Zero-width and bidi controls are refused before this (``checked_username``)."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
     return folded.strip()
