@@ -88,6 +88,12 @@ class TenantStore(Protocol):
 
     def put_client(self, client: AppClient) -> None: ...
 
+    def add_tenant(self, tenant: Tenant) -> bool:
+        """Store a tenant unless one with its id exists: whether it did."""
+
+    def add_client(self, client: AppClient) -> bool:
+        """Store an app client unless one with its id exists: whether it did."""
+
 
 class SessionStore(Protocol):
     def identify(self, tenant_id: int, normalized: str) -> tuple[int | None, Tenant | None]:
