@@ -111,6 +111,28 @@ FUZZ_EXAMPLES ?= 1000
 fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/fuzz -q
 
+# make deploy / make destroy: before anything else runs, AWS credentials must be there; without
+# them make stops on the one line that says what to set (checked while the Makefile is read, so
+# nothing else is printed first). Needs the environment (make install) to look.
+ENV ?= dev
+DEPLOY_TOOL = .venv/bin/python -m tools.deploy
+ifneq ($(filter deploy destroy,$(MAKECMDGOALS)),)
+ifneq ($(wildcard .venv/bin/python),)
+DEPLOY_PROBLEM := $(shell $(DEPLOY_TOOL) check --env $(ENV))
+$(if $(DEPLOY_PROBLEM),$(error $(DEPLOY_PROBLEM)))
+endif
+endif
+
+deploy: install  ## build and deploy the stack: ENV=dev (default) or ENV=prod; asks once for the region and the mail sender (REGION=, MAIL_FROM=) and keeps them in samconfig.toml
+	@$(DEPLOY_TOOL) check --env $(ENV) >&2 || exit 2
+	@$(DEPLOY_TOOL) configure --env $(ENV) $(if $(REGION),--set REGION=$(REGION)) $(if $(MAIL_FROM),--set MAIL_FROM=$(MAIL_FROM)) >&2 || exit 2
+	@$(MAKE) --no-print-directory build
+	$(SAM) deploy --config-env $(ENV)
+
+destroy: install  ## delete the ENV=dev (or prod) stack (sam delete, which asks first); the table and the signing keys are kept (docs/operations.md)
+	@$(DEPLOY_TOOL) check --env $(ENV) >&2 || exit 2
+	$(SAM) delete --config-env $(ENV)
+
 smoke:  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... (Kibo's SDK through a session, the JWT against the JWKS, then clean up)
 	@for name in API CLIENT_ID CLIENT_SECRET TENANT SITE; do \
 		[ -n "$${!name}" ] || { echo "make smoke needs $$name=... (API, CLIENT_ID, CLIENT_SECRET, TENANT and SITE)"; exit 2; }; done
