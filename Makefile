@@ -118,7 +118,7 @@ ENV ?= dev
 DEPLOY_TOOL = .venv/bin/python -m tools.deploy
 ifneq ($(filter deploy destroy,$(MAKECMDGOALS)),)
 ifneq ($(wildcard .venv/bin/python),)
-DEPLOY_PROBLEM := $(shell $(DEPLOY_TOOL) check --env $(ENV))
+DEPLOY_PROBLEM := $(shell $(DEPLOY_TOOL) check --env $(ENV) --goal $(firstword $(filter deploy destroy,$(MAKECMDGOALS))))
 $(if $(DEPLOY_PROBLEM),$(error $(DEPLOY_PROBLEM)))
 endif
 endif
@@ -130,7 +130,7 @@ deploy: install  ## build and deploy the stack: ENV=dev (default) or ENV=prod; a
 	$(SAM) deploy --config-env $(ENV)
 
 destroy: install  ## delete the ENV=dev (or prod) stack (sam delete, which asks first); the table and the signing keys are kept (docs/operations.md)
-	@$(DEPLOY_TOOL) check --env $(ENV) >&2 || exit 2
+	@$(DEPLOY_TOOL) check --env $(ENV) --goal destroy >&2 || exit 2
 	$(SAM) delete --config-env $(ENV)
 
 smoke:  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... (Kibo's SDK through a session, the JWT against the JWKS, then clean up)

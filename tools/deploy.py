@@ -52,17 +52,17 @@ ASKED = (
 )
 
 
-def check(env: str, config: Path = SAMCONFIG) -> None:
-    """Raise ``Missing`` unless AWS credentials can be found for ``env``'s deploy."""
+def check(env: str, config: Path = SAMCONFIG, goal: str = "deploy") -> None:
+    """Raise ``Missing`` unless AWS credentials can be found for ``env``'s stack (``make goal``)."""
     profile = _section(_document(config), env, "global").get("profile") or os.environ.get("AWS_PROFILE")
     try:
         session = boto3.Session(profile_name=str(profile) if profile else None)
         found = session.get_credentials()
     except Exception as error:  # botocore's ProfileNotFound, a malformed config file, ...
-        raise Missing(f"make deploy: the AWS configuration is not usable: {error}") from None
+        raise Missing(f"make {goal}: the AWS configuration is not usable: {error}") from None
     if found is None:
         raise Missing(
-            "make deploy: no AWS credentials: set AWS_PROFILE (after aws configure or aws sso login), "
+            f"make {goal}: no AWS credentials: set AWS_PROFILE (after aws configure or aws sso login), "
             "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
         )
 
@@ -158,12 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__)
     parser.add_argument("action", choices=("check", "configure"))
     parser.add_argument("--env", default="dev")
+    parser.add_argument("--goal", default="deploy", help="the make target, named in messages")
     parser.add_argument("--config", type=Path, default=SAMCONFIG)
     parser.add_argument("--set", action="append", default=[], metavar="VARIABLE=VALUE")
     args = parser.parse_args(argv)
     try:
         if args.action == "check":
-            check(args.env, args.config)
+            check(args.env, args.config, args.goal)
             return 0
         given = dict(item.partition("=")[::2] for item in args.set)
         interactive = sys.stdin.isatty()
