@@ -3,7 +3,6 @@ into a shell with no AWS credentials, no region and no uv; `make operator ARGS=.
 changes that outlive a restart of `make run DB=dynamodb-local`."""
 
 import json
-import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -13,24 +12,10 @@ from typing import IO, Any
 import pytest
 
 from tests.e2e.conftest import LocalServer, start_server, stop_server
+from tests.support.shell import bare_shell
 from tools import dynamodb_local
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bare_shell(home: Path) -> dict[str, str]:
-    """A shell that has no AWS configuration and no uv: PATH less every folder holding a uv and
-    less this checkout's virtualenv, an empty HOME, no AWS variable at all."""
-    path = [
-        folder
-        for folder in os.environ["PATH"].split(os.pathsep)
-        if folder and not (Path(folder) / "uv").exists() and not Path(folder).resolve().is_relative_to(ROOT)
-    ]
-    return {
-        "PATH": os.pathsep.join(path),
-        "HOME": str(home),
-        "AWS_EC2_METADATA_DISABLED": "true",  # were the tool to look for AWS, it would send nothing
-    }
 
 
 class Banner:
@@ -67,7 +52,7 @@ def _paste(line: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
         ["bash", "-c", line],  # noqa: S607
         cwd=home,
-        env=_bare_shell(home),
+        env=bare_shell(home),
         capture_output=True,
         text=True,
         timeout=60,
@@ -111,7 +96,7 @@ def test_make_operator_works_in_a_shell_without_aws_or_uv(
 ) -> None:
     server, _ = served
     assert server.state_file is not None
-    environment = {**_bare_shell(tmp_path), "LOCAL_SERVER_STATE": str(server.state_file)}
+    environment = {**bare_shell(tmp_path), "LOCAL_SERVER_STATE": str(server.state_file)}
 
     run = subprocess.run(  # noqa: S603
         ["make", "--no-print-directory", "operator", f"ARGS=tenant show --id {server.tenant_id}"],  # noqa: S607
@@ -160,7 +145,7 @@ def _operator(server: LocalServer, home: Path, *args: str) -> dict[str, Any]:
             *args,
         ],
         cwd=home,
-        env=_bare_shell(home),
+        env=bare_shell(home),
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,7 +1,6 @@
 """`make deploy`: it stops at once, in one line, without AWS credentials; it asks once for what the
 stack needs (the region, the mailer's sender) and keeps the answers in samconfig.toml."""
 
-import os
 import shutil
 import subprocess
 import tomllib
@@ -10,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.shell import bare_shell
 from tools import deploy, sam_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,22 +17,6 @@ NO_CREDENTIALS = (
     "no AWS credentials: set AWS_PROFILE (after aws configure or aws sso login), "
     "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 )
-
-
-def _bare_environment(home: Path) -> dict[str, str]:
-    """A shell with no AWS configuration at all: an empty HOME, no AWS variables, no uv."""
-    path = [
-        folder
-        for folder in os.environ["PATH"].split(os.pathsep)
-        if folder and not (Path(folder) / "uv").exists() and not Path(folder).resolve().is_relative_to(ROOT)
-    ]
-    return {
-        "PATH": os.pathsep.join(path),
-        "HOME": str(home),
-        # botocore's last place to look is the EC2 instance metadata service: off, so that the test
-        # sends nothing anywhere whatever machine it runs on.
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
 
 
 @pytest.mark.parametrize("goal", ["deploy", "destroy"])
@@ -45,7 +29,7 @@ def test_without_credentials_make_stops_at_once_with_one_line_naming_what_is_mis
     run = subprocess.run(  # noqa: S603 (make, this repository's Makefile)
         ["make", goal, f"ENV={env}"],  # noqa: S607
         cwd=ROOT,
-        env=_bare_environment(tmp_path),
+        env=bare_shell(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,

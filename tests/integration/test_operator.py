@@ -534,6 +534,7 @@ def _no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 def test_on_aws_the_tool_honours_aws_region(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)  # set in the DynamoDB Local leg
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
 
@@ -577,6 +578,7 @@ def test_without_a_server_and_without_a_table_the_tool_asks_for_the_stacks_table
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("TABLE_NAME")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)  # set in the DynamoDB Local leg
 
     code = operator.main(["--local-server", str(tmp_path / "none.json"), "tenant", "show", "--id", "1"])
 

@@ -220,10 +220,10 @@ DynamoDB: {storage}; table {table}
 routes (from template.yaml):
   {chr(10).join("  " + r for r in routes).strip()}
 demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}{kept}
-operator tool on this server, from any shell (tenants, sites, app clients; tenant set changes only what it is
-given; --help for more; make operator ARGS="..." in this folder; it finds the server through {state_file}):
+operator tool on this server (tenants, sites, app clients; tenant set changes only what it is given), from any shell:
   {operator} tenant show --id {tenant["id"]}
   {operator} tenant set --id {tenant["id"]} --passwordless-sign-in
+  (in this folder: make operator ARGS="tenant show --id {tenant["id"]}"; --help for more; it finds this server through {state_file})
 2FA codes (the mailer's outbox, one JSON line per code): {outbox}
 password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
 email changes (Update account, one JSON line each): {Path(outbox).with_name(LOCAL_FILES["AccountEmailChanged"])}
