@@ -39,8 +39,6 @@ from customer_auth.store.dynamodb import DynamoStore
 from .local_api import state
 
 DEFAULT_TABLE = "customer-auth-local"
-LOCAL_CREDENTIALS = "local"
-"""What moto and DynamoDB Local accept as keys (they check none)."""
 
 
 class Refusal(Exception):
@@ -102,7 +100,7 @@ def _other_dynamodb(endpoint: str, table: str) -> tuple[DynamoStore, str]:
     if session.get_credentials() is None:
         if not local:
             raise Refusal(f"no AWS credentials for {endpoint}: set AWS_PROFILE or AWS_ACCESS_KEY_ID")
-        placeholder = LOCAL_CREDENTIALS
+        placeholder = state.PLACEHOLDER_KEY
     client = session.client(
         "dynamodb",
         endpoint_url=endpoint,

@@ -33,8 +33,6 @@ from .embedded_aws import EmbeddedAws
 
 SEED = Path(__file__).with_name("seed.json")
 OUTBOX = Path("local-outbox") / "2fa-codes.jsonl"
-LOCAL_KEY = "local"
-"""The placeholder AWS keys of the local DynamoDB and Secrets Manager (both accept any)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
     if not external_dynamodb or not os.environ.get("AWS_ACCESS_KEY_ID"):
         # Local only: moto and DynamoDB Local accept any credentials, real AWS is never called.
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", LOCAL_KEY)
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", LOCAL_KEY)
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", state.PLACEHOLDER_KEY)
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", state.PLACEHOLDER_KEY)
     try:
         backend = dynamodb_backend(args.db, embedded.endpoint)
     except dynamodb_local.Unavailable as reason:
@@ -137,8 +135,8 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
             dynamodb=os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
             table=table,
             region=os.environ["AWS_DEFAULT_REGION"],
-            access_key_id=LOCAL_KEY,
-            secret_access_key=LOCAL_KEY,
+            access_key_id=state.PLACEHOLDER_KEY,
+            secret_access_key=state.PLACEHOLDER_KEY,
         ),
         state_file,
     )

@@ -14,6 +14,8 @@ from pathlib import Path
 from ..sam_template import ROOT
 
 DEFAULT = ROOT / ".local-data" / "local-server.json"
+PLACEHOLDER_KEY = "local"
+"""The AWS keys of the local DynamoDB and Secrets Manager: moto and DynamoDB Local check none."""
 
 
 def path() -> Path:

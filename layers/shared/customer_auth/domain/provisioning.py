@@ -46,7 +46,8 @@ def change_tenant(store: TenantStore, tenant_id: int, change: TenantChange, *, w
     existing = None if whole else store.get_tenant(tenant_id)
     if existing is None:
         if not change.name:
-            raise InvalidParameter(f"Tenant {tenant_id} is new: give it a name.", field="name")
+            how = "replaced" if whole else "new"
+            raise InvalidParameter(f"Tenant {tenant_id} is {how}: give it a name.", field="name")
         existing = Tenant(id=tenant_id, name=change.name)
     given = {site.id for site in change.sites}
     if given & change.removed_sites:
