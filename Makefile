@@ -18,23 +18,23 @@ PORT ?= 3000
 DB ?= moto
 
 .PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load \
-	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke invoke
+	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke invoke operator deploy destroy
 
+# Targets with a "## " comment are listed, in the order they appear here.
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
+# Whatever a target prints on stdout is its answer (make invoke ... | jq): installing uv and the
+# environment reports on stderr only.
 $(LOCAL_UV):
-	@echo "uv is not on the PATH: installing uv $(UV_VERSION) into $(TOOLS)/uv"
-	@python3 -m pip --version >/dev/null 2>&1 || { echo "python3 -m pip is needed to fetch uv (Debian: apt-get install python3-pip)"; exit 1; }
-	python3 -m pip install --quiet --disable-pip-version-check --find-links $(UV_WHEELS) --target $(TOOLS)/uv uv==$(UV_VERSION)
-
-uv-wheel:  ## keep the pinned uv's wheel in .tools/wheels (the bare-machine test installs uv from it, offline)
-	python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d $(UV_WHEELS) uv==$(UV_VERSION)
+	@echo "uv is not on the PATH: installing uv $(UV_VERSION) into $(TOOLS)/uv" >&2
+	@python3 -m pip --version >/dev/null 2>&1 || { echo "python3 -m pip is needed to fetch uv (Debian: apt-get install python3-pip)" >&2; exit 1; }
+	@python3 -m pip install --quiet --disable-pip-version-check $(if $(wildcard $(UV_WHEELS)),--find-links $(UV_WHEELS)) --target $(TOOLS)/uv uv==$(UV_VERSION) >&2
 
 install: $(filter $(LOCAL_UV),$(UV))  ## create .venv from uv.lock
-	$(UV) sync --frozen
+	@$(UV) sync --frozen >&2
 
-run: install $(if $(filter dynamodb-local,$(DB)),dynamodb-local)  ## serve every route of template.yaml on 127.0.0.1:$(PORT); DB=moto (embedded, in memory) or DB=dynamodb-local (kept in .local-data)
+run: install $(if $(filter dynamodb-local,$(DB)),dynamodb-local)  ## serve every route of template.yaml on 127.0.0.1, port PORT (3000); DB=moto (embedded, in memory) or DB=dynamodb-local (kept in .local-data)
 	PORT=$(PORT) $(RUN) python -m tools.local_api --db $(DB)
 
 dynamodb-local: install  ## fetch AWS's DynamoDB Local (npm package amplify-dynamodb-simulator, pinned) into .tools
@@ -42,7 +42,7 @@ dynamodb-local: install  ## fetch AWS's DynamoDB Local (npm package amplify-dyna
 
 test: lint typecheck cfn-lint sam-validate build build-host pytest dynamodb-local-leg  ## the whole suite: ruff, mypy, cfn-lint, sam validate, sam build, pytest, then the integration and e2e suites on DynamoDB Local
 
-lint: install
+lint: install  ## ruff, ruff format --check, and the layer's requirements.txt against uv.lock
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) lint-imports --no-logo
@@ -50,10 +50,10 @@ lint: install
 		| diff -q - <(grep -v '^#' layers/shared/requirements.txt) >/dev/null \
 		|| { echo "layers/shared/requirements.txt drifted from uv.lock: run make requirements"; exit 1; }
 
-typecheck: install
+typecheck: install  ## mypy --strict on the layer, the functions and the tools
 	$(RUN) mypy
 
-cfn-lint: install
+cfn-lint: install  ## cfn-lint on template.yaml
 	$(RUN) cfn-lint template.yaml
 
 SAM_CLI := aws-sam-cli==1.170.0
@@ -72,7 +72,7 @@ build-host: install  ## the same build for this machine's architecture, which th
 	$(SAM) build --template-file $$($(RUN) python -m tools.host_template) --build-dir .aws-sam/build-host
 	$(PRECOMPILE) .aws-sam/build-host
 
-pytest: install sdk-deps
+pytest: install sdk-deps  ## the pytest suite on moto (unit, integration, e2e, infrastructure), two workers
 	$(RUN) pytest -n 2
 
 # The integration and e2e suites again, on AWS's own emulator instead of moto (each xdist worker
@@ -112,6 +112,28 @@ FUZZ_EXAMPLES ?= 1000
 fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(RUN) pytest tests/fuzz -q
 
+# make deploy / make destroy: before anything else runs, AWS credentials must be there; without
+# them make stops on the one line that says what to set (checked while the Makefile is read, so
+# nothing else is printed first). Needs the environment (make install) to look.
+ENV ?= dev
+DEPLOY_TOOL = .venv/bin/python -m tools.deploy
+ifneq ($(filter deploy destroy,$(MAKECMDGOALS)),)
+ifneq ($(wildcard .venv/bin/python),)
+DEPLOY_PROBLEM := $(shell $(DEPLOY_TOOL) check --env $(ENV) --goal $(firstword $(filter deploy destroy,$(MAKECMDGOALS))))
+$(if $(DEPLOY_PROBLEM),$(error $(DEPLOY_PROBLEM)))
+endif
+endif
+
+deploy: install  ## build and deploy the stack: ENV=dev (default) or ENV=prod; asks once for the region and the mail sender (REGION=, MAIL_FROM=) and keeps them in samconfig.toml
+	@$(DEPLOY_TOOL) check --env $(ENV) >&2 || exit 2
+	@$(DEPLOY_TOOL) configure --env $(ENV) $(if $(REGION),--set REGION=$(REGION)) $(if $(MAIL_FROM),--set MAIL_FROM=$(MAIL_FROM)) >&2 || exit 2
+	@$(MAKE) --no-print-directory build
+	$(SAM) deploy --config-env $(ENV)
+
+destroy: install  ## delete the ENV=dev (or prod) stack (sam delete, which asks first); the table and the signing keys are kept (docs/operations.md)
+	@$(DEPLOY_TOOL) check --env $(ENV) --goal destroy >&2 || exit 2
+	$(SAM) delete --config-env $(ENV)
+
 smoke:  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... (Kibo's SDK through a session, the JWT against the JWKS, then clean up)
 	@for name in API CLIENT_ID CLIENT_SECRET TENANT SITE; do \
 		[ -n "$${!name}" ] || { echo "make smoke needs $$name=... (API, CLIENT_ID, CLIENT_SECRET, TENANT and SITE)"; exit 2; }; done
@@ -120,15 +142,23 @@ smoke:  ## the post-deploy check: API=https://... CLIENT_ID=... CLIENT_SECRET=..
 	@cd tests/sdk && node smoke.js
 
 invoke: install  ## what sam local invoke does, without Docker: EVENT=events/<name>.json [FUNCTION=<LogicalId>] on make run's backend, a fresh app token filled in
-	@[ -n "$(EVENT)" ] || { echo "make invoke needs EVENT=events/<name>.json (and FUNCTION=<LogicalId>, checked against it, if you like)"; exit 2; }
+	@[ -n "$(EVENT)" ] || { echo "make invoke needs EVENT=events/<name>.json (and FUNCTION=<LogicalId>, checked against it, if you like)" >&2; exit 2; }
 	@$(RUN) python -m tools.local_api.invoke --event $(EVENT) $(if $(FUNCTION),--function $(FUNCTION))
+
+# The checkout's own interpreter, so the tool runs in a shell without uv; install only when the
+# environment is missing.
+operator: $(if $(wildcard .venv/bin/python),,install)  ## the operator tool (tenants, sites, app clients) on make run's server, or on AWS: ARGS="tenant show --id 1000"
+	@.venv/bin/python -m tools.operator $(ARGS)
 
 ops-template: install  ## rewrite each function's log group and alarms in template.yaml (after adding a function)
 	$(RUN) python -m tools.operations_template
+
+uv-wheel:  ## keep the pinned uv's wheel in .tools/wheels (the bare-machine test installs uv from it, offline)
+	python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d $(UV_WHEELS) uv==$(UV_VERSION)
 
 requirements: install  ## re-export the layer's requirements.txt from uv.lock
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt --no-header \
 		-o layers/shared/requirements.txt
 
-clean:
+clean:  ## remove what make made: .venv, .aws-sam, caches, the SDK's node_modules, .tools
 	rm -rf .venv .aws-sam .pytest_cache .mypy_cache .ruff_cache tests/sdk/node_modules .tools

@@ -1,6 +1,7 @@
 """Test configuration shared by every suite: fake AWS, the table from template.yaml, a tenant."""
 
 import os
+import tempfile
 
 # Set before any module reads its settings; no test may reach real AWS.
 os.environ.update(
@@ -21,6 +22,10 @@ os.environ.update(
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerAuth",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        # The operator tool looks here for a running `make run`: never the developer's own.
+        "LOCAL_SERVER_STATE": os.path.join(
+            tempfile.gettempdir(), f"customer-auth-tests-{os.getpid()}", "local-server.json"
+        ),
     }
 )
 for variable in (

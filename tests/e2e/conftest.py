@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ class LocalServer:
     dynamodb: str | None = None
     """The DynamoDB the server uses, when it is not its embedded one (the DynamoDB Local leg)."""
     table: str = "customer-auth-local"
+    state_file: Path | None = None
+    """The state file the server writes while it serves (each test server has its own)."""
 
     def call(
         self,
@@ -99,6 +102,9 @@ def start_server(extra_env: dict[str, str] | None = None, port: int | None = Non
         if not k.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH", "RECOVERY_"))
     }
     environment["PORT"] = str(port)
+    # Each server tells the operator tool where it is in a file of its own: test servers run side
+    # by side, and never replace the file of a `make run` the developer has open.
+    environment["LOCAL_SERVER_STATE"] = str(Path(tempfile.mkdtemp(prefix="local-server-")) / "state.json")
     if "AWS_ENDPOINT_URL_DYNAMODB" in os.environ:
         # The DynamoDB Local leg: the server uses the session's emulator, on a table of its own.
         environment["AWS_ENDPOINT_URL_DYNAMODB"] = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
@@ -117,6 +123,7 @@ def start_server(extra_env: dict[str, str] | None = None, port: int | None = Non
         process,
         dynamodb=environment.get("AWS_ENDPOINT_URL_DYNAMODB"),
         table=environment.get("TABLE_NAME", "customer-auth-local"),
+        state_file=Path(environment["LOCAL_SERVER_STATE"]),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -124,9 +131,11 @@ def start_server(extra_env: dict[str, str] | None = None, port: int | None = Non
             raise RuntimeError(f"local server exited: {process.stdout.read() if process.stdout else ''}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
+                if server.state_file is not None and server.state_file.exists():
+                    return server  # listening, and it has told the operator tool where it is
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     process.kill()
     raise RuntimeError("local server did not start within 60 s")
 

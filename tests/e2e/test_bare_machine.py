@@ -19,6 +19,7 @@ from urllib import request
 import pytest
 
 from tests.e2e.conftest import free_port
+from tests.support.shell import path_without_uv
 
 ROOT = Path(__file__).resolve().parents[2]
 UV_VERSION = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
@@ -36,17 +37,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _path_without_uv() -> str:
-    """This PATH less every folder that holds a uv, and less this checkout's virtualenv (its python
-    has no pip); python3, make and git stay."""
-    kept = []
-    for folder in os.environ["PATH"].split(os.pathsep):
-        if not folder or (Path(folder) / "uv").exists() or Path(folder).resolve().is_relative_to(ROOT):
-            continue
-        kept.append(folder)
-    return os.pathsep.join(kept)
-
-
 def _clean_clone(destination: Path) -> Path:
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"],  # noqa: S607
@@ -62,7 +52,7 @@ def _clean_clone(destination: Path) -> Path:
 
 def test_make_run_serves_from_a_clean_clone_where_only_python3_is_on_the_path(tmp_path: Path) -> None:
     clone = _clean_clone(tmp_path / "clone")
-    path = _path_without_uv()
+    path = path_without_uv()
     assert shutil.which("uv", path=path) is None
     assert shutil.which("python3", path=path) is not None
     environment = {

@@ -62,11 +62,20 @@ def test_make_invoke_runs_one_function_and_refuses_an_event_of_another() -> None
     make = ("make", "--no-print-directory", "invoke", "EVENT=events/sign_in.json")
     ok = _run(*make, "FUNCTION=SignInFunction")
     assert ok.returncode == 0, ok.stderr[-3000:]
-    printed = ok.stdout[ok.stdout.index("{\n") :]  # after make's own lines (uv sync)
-    ticket = json.loads(json.loads(printed)["response"]["body"])
+    # stdout is the answer alone (make invoke ... | jq): make's and uv's own lines go to stderr.
+    ticket = json.loads(json.loads(ok.stdout)["response"]["body"])
     assert ticket["accessToken"]
     assert ticket["customerAccount"]["userName"] == "ada"
 
     wrong = _run(*make, "FUNCTION=RefreshFunction")
     assert wrong.returncode != 0
     assert "is an event of SignInFunction, not RefreshFunction" in wrong.stderr
+
+
+def test_make_invoke_names_a_missing_event_file_in_one_line() -> None:
+    run = _run("make", "--no-print-directory", "invoke", "EVENT=events/sign_on.json")
+
+    assert run.returncode != 0
+    assert run.stdout == ""
+    assert "make invoke: there is no events/sign_on.json (the samples are in events/)" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -15,7 +15,6 @@ import pytest
 
 from tests.e2e.conftest import (
     LocalServer,
-    free_port,
     last_outbox_line,
     needs_kibo_sdk,
     registered,
@@ -46,8 +45,7 @@ class PasswordlessServer:
 @pytest.fixture(scope="module")
 def passwordless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PasswordlessServer]:
     outbox = tmp_path_factory.mktemp("outbox") / "2fa-codes.jsonl"
-    embedded_port = free_port()
-    server = start_server({"CODE_OUTBOX_FILE": str(outbox), "EMBEDDED_AWS_PORT": str(embedded_port)})
+    server = start_server({"CODE_OUTBOX_FILE": str(outbox)})
     assert server.process.stdout is not None
     output = Output(server.process.stdout)
     try:
@@ -58,15 +56,10 @@ def passwordless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Passwordl
         ]
         put = operator(
             server,
-            embedded_port,
             "tenant",
-            "put",
+            "set",
             "--id",
             str(server.tenant_id),
-            "--name",
-            "Demo tenant",
-            "--site",
-            f"{server.site_id}:Demo storefront",
             "--passwordless-sign-in",
         )
         assert put.returncode == 0, put.stderr

@@ -20,7 +20,6 @@ import pytest
 from tests.e2e.conftest import (
     ROOT,
     LocalServer,
-    free_port,
     last_outbox_line,
     needs_kibo_sdk,
     run_sdk_script,
@@ -80,19 +79,13 @@ class TwoFactorServer:
         return last_outbox_line(self.outbox, user_id)
 
 
-def operator(server: LocalServer, embedded_port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m tools.operator`` against the server's DynamoDB and table, as its banner says."""
+def operator(server: LocalServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """The operator tool on the server, as its banner prints it: it finds the server's DynamoDB,
+    table, region and placeholder keys in the server's state file, so it needs no AWS variables."""
+    assert server.state_file is not None
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
-    environment.update(
-        {
-            "AWS_ENDPOINT_URL_DYNAMODB": server.dynamodb or f"http://127.0.0.1:{embedded_port}",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-    )
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tools.operator", "--table", server.table, *args],
+        [sys.executable, "-m", "tools.operator", "--local-server", str(server.state_file), *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -105,22 +98,16 @@ def operator(server: LocalServer, embedded_port: int, *args: str) -> subprocess.
 @pytest.fixture(scope="module")
 def two_factor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoFactorServer]:
     outbox = tmp_path_factory.mktemp("outbox") / "2fa-codes.jsonl"
-    embedded_port = free_port()
-    server = start_server({"CODE_OUTBOX_FILE": str(outbox), "EMBEDDED_AWS_PORT": str(embedded_port)})
+    server = start_server({"CODE_OUTBOX_FILE": str(outbox)})
     assert server.process.stdout is not None
     output = Output(server.process.stdout)
     try:
         put = operator(
             server,
-            embedded_port,
             "tenant",
-            "put",
+            "set",
             "--id",
             str(server.tenant_id),
-            "--name",
-            "Demo tenant",
-            "--site",
-            f"{server.site_id}:Demo storefront",
             "--two-factor",
             "fingerprint",
         )

@@ -177,7 +177,8 @@ def test_samconfig_has_dev_and_prod_environments_that_deploy_this_template() -> 
     stacks = set()
     for environment in ("dev", "prod"):
         deploy = config[environment]["deploy"]["parameters"]
-        stacks.add(deploy["stack_name"])
+        # In the global section, so that sam deploy and sam delete (make destroy) name one stack.
+        stacks.add(config[environment]["global"]["parameters"]["stack_name"])
         assert "CAPABILITY_IAM" in deploy["capabilities"].split()
         overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
         assert set(overrides) <= set(PARAMETERS)

@@ -1,9 +1,9 @@
 // make smoke: the post-deploy check. Drives a deployed stack (or make run) through Kibo's own SDK
 // as a storefront would: app token, add account, Create-Login, sign in, refresh, log out. Verifies
-// the shopper's JWT against the stack's published JWKS, then cleans up what it made: it ends the
-// sessions (log out everywhere) and locks the login, so nothing it left can sign in or be used.
-// The API has no delete-account operation, so the locked account itself stays, named
-// smoke-<run>@smoke.example.com for an operator to find.
+// the shopper's JWT against the stack's published JWKS, then deletes what it made (deleteAccount:
+// the account with its login, sessions and codes), so a run leaves nothing behind. A client
+// without customer:account:delete cannot delete: the run then locks the login instead, so
+// nothing it left can sign in, and says which account (smoke-<run>@smoke.example.com) stays.
 // Usage: API=https://... CLIENT_ID=... CLIENT_SECRET=... TENANT=... SITE=... node smoke.js
 // Prints one line per step and, last, one JSON line with the run's figures; exits 1 on a failure.
 const crypto = require('node:crypto')
@@ -82,7 +82,7 @@ async function main() {
   const account = await step('add account (addAccount)', () =>
     accounts.addAccount({ customerAccount: { emailAddress: EMAIL, firstName: 'Smoke', lastName: RUN } }),
   )
-  let locked = false
+  let cleanedUp = false
   const sessions = []
   try {
     const created = await step('Create-Login (addLoginToExistingCustomer)', () =>
@@ -119,23 +119,41 @@ async function main() {
     )
     const afterLogOut = await status(() => tickets.refreshUserAuthTicket({ refreshToken: refreshed.refreshToken }))
     check(afterLogOut === 401, `a refresh after log out answered ${afterLogOut}, not 401`)
-    await step('clean up: lock the login (setLoginLocked)', () =>
-      accounts.setLoginLocked({ accountId: account.id, body: true }),
-    )
-    locked = true
-    const afterLock = await status(() =>
+    const left = await cleanUp(accounts, account.id)
+    cleanedUp = true
+    const afterCleanUp = await status(() =>
       tickets.createUserAuthTicket({ customerUserAuthInfo: { username: EMAIL, password: PASSWORD } }),
     )
-    check(afterLock === 401, `a sign-in after the lock answered ${afterLock}, not 401`)
+    check(afterCleanUp === 401, `a sign-in after the clean-up answered ${afterCleanUp}, not 401`)
     console.log(
-      JSON.stringify({ ok: true, api: API, run: RUN, accountId: account.id, left: `account ${account.id} (${EMAIL}), locked, no session`, kid: verified.kid, iss: verified.iss, steps }),
+      JSON.stringify({ ok: true, api: API, run: RUN, accountId: account.id, left, kid: verified.kid, iss: verified.iss, steps }),
     )
   } finally {
-    if (!locked) {
-      // A failed run still leaves nothing that can sign in.
-      await accounts.setLoginLocked({ accountId: account.id, body: true }).catch(() => {})
+    if (!cleanedUp) {
+      // A failed run still leaves nothing behind, or at least nothing that can sign in.
+      await cleanUp(accounts, account.id).catch(() => {})
     }
   }
+}
+
+// Delete the account (with its login and sessions) and check it is gone; a client that may not
+// delete accounts locks the login instead. Returns what the run leaves behind.
+async function cleanUp(accounts, accountId) {
+  const deleted = await status(() => accounts.deleteAccount({ accountId }))
+  if (deleted === 200) {
+    const started = performance.now()
+    const afterDelete = await status(() => accounts.getAccount({ accountId }))
+    check(afterDelete === 404, `the account answered ${afterDelete} after deleteAccount, not 404`)
+    const ms = Math.round(performance.now() - started)
+    steps.push({ name: 'clean up: delete the account (deleteAccount)', ms })
+    console.log(`ok  clean up: delete the account (deleteAccount), then getAccount 404 (${ms} ms)`)
+    return 'nothing'
+  }
+  check(deleted === 403, `deleteAccount answered ${deleted}`)
+  await step('clean up: lock the login (setLoginLocked; the client may not delete accounts)', () =>
+    accounts.setLoginLocked({ accountId, body: true }),
+  )
+  return `account ${accountId} (${EMAIL}), locked, no session: the client lacks customer:account:delete`
 }
 
 main().catch(async (error) => {

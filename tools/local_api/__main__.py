@@ -5,13 +5,17 @@ Local keeping its data on disk (see backends.py), unless AWS_ENDPOINT_URL_DYNAMO
 another one; the signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
 instead of EventBridge; password-reset codes to password-resets.jsonl beside it, passwordless
-sign-in codes to otp-sign-in-codes.jsonl.
+sign-in codes to otp-sign-in-codes.jsonl. While it serves, a state file (state.py) tells the
+operator tool where it is.
 """
 
 import argparse
+import errno
 import json
 import os
+import shlex
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,8 @@ from customer_auth.outbox import LOCAL_FILES
 
 from .. import dynamodb_local, local_env
 from ..operator import seed, store_for
+from ..sam_template import ROOT
+from . import state
 from .backends import KINDS, Backend, dynamodb_backend
 from .embedded_aws import EmbeddedAws
 
@@ -48,13 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    # A busy port is the commonest way for a second `make run` to fail: say so before starting
+    # anything, in one line.
+    busy = _busy(args.host, args.port, "PORT")
+    if args.embedded_port and not busy:
+        busy = _busy("127.0.0.1", args.embedded_port, "EMBEDDED_AWS_PORT")
+    if busy:
+        print(busy, file=sys.stderr)
+        return 1
     embedded = EmbeddedAws(port=args.embedded_port).start()
     external_dynamodb = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
     if not external_dynamodb or not os.environ.get("AWS_ACCESS_KEY_ID"):
         # Local only: moto and DynamoDB Local accept any credentials, real AWS is never called.
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", state.PLACEHOLDER_KEY)
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", state.PLACEHOLDER_KEY)
     try:
         backend = dynamodb_backend(args.db, embedded.endpoint)
     except dynamodb_local.Unavailable as reason:
@@ -81,6 +95,22 @@ def _interrupted(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _busy(host: str, port: int, variable: str) -> str | None:
+    """One line naming the variable that moves the port, when something already listens on it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            return (
+                f"make run: port {port} on {host} is already in use (another make run?); "
+                f"choose another with {variable}=, e.g. make run {variable}={port + 1}"
+            )
+    return None
+
+
 def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -> None:
     """Provision the table, keys and seed in the chosen DynamoDB, then serve until interrupted."""
     table, document, clients = provision(args.host, args.port, args.seed, embedded_endpoint, backend)
@@ -89,22 +119,42 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
     from .server import make_server
 
     router = Router()
-    server = make_server(router, args.host, args.port)
+    try:
+        server = make_server(router, args.host, args.port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(_busy(args.host, args.port, "PORT")) from None
     host, port = server.server_address[:2]
-    _banner(
-        f"http://{host!s}:{port}",
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
-        backend.description,
-        table,
-        document,
-        clients,
-        [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
-        os.environ["CODE_OUTBOX_FILE"],
+    base = f"http://{host!s}:{port}"
+    state_file = state.path()
+    state.write(
+        state.LocalServer(
+            pid=os.getpid(),
+            api=base,
+            dynamodb=os.environ["AWS_ENDPOINT_URL_DYNAMODB"],
+            table=table,
+            region=os.environ["AWS_DEFAULT_REGION"],
+            access_key_id=state.PLACEHOLDER_KEY,
+            secret_access_key=state.PLACEHOLDER_KEY,
+        ),
+        state_file,
     )
     try:
+        _banner(
+            base,
+            backend.description,
+            table,
+            document,
+            clients,
+            [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
+            os.environ["CODE_OUTBOX_FILE"],
+            state_file,
+        )
         server.serve_forever()
     finally:
         server.server_close()
+        state.remove(state_file, os.getpid())
 
 
 def provision(
@@ -136,28 +186,42 @@ def provision(
     return table, document, clients
 
 
+def operator_command(state_file: Path) -> str:
+    """The operator tool's command line for this server, to paste into any shell: the checkout's
+    own interpreter (no uv, no AWS configuration needed), and the state file when it is not the
+    one the tool looks for by default."""
+    interpreter = ROOT / ".venv" / "bin" / "python"
+    python = shlex.quote(str(interpreter if interpreter.exists() else Path(sys.executable)))
+    located = "" if state_file == state.DEFAULT else f" --local-server {shlex.quote(str(state_file))}"
+    return f"{python} -m tools.operator{located}"
+
+
 def _banner(
     base: str,
-    dynamodb: str,
     storage: str,
     table: str,
     document: dict[str, Any],
     clients: list[dict[str, Any]],
     routes: list[str],
     outbox: str,
+    state_file: Path,
 ) -> None:
     tenant = document["tenant"]
     site = tenant["sites"][0]["id"] if tenant.get("sites") else ""
     client = clients[0]
+    kept = "" if client.get("created", True) else " (kept from the last run)"
+    operator = operator_command(state_file)
     print(
         f"""
 customer-auth local API on {base}
 DynamoDB: {storage}; table {table}
 routes (from template.yaml):
   {chr(10).join("  " + r for r in routes).strip()}
-demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}
-operator tool on this table:
-  AWS_ENDPOINT_URL_DYNAMODB={dynamodb} uv run python -m tools.operator --table {table} --help
+demo tenant {tenant["id"]}, site {site}; app client {client["clientId"]} / secret {client["secret"]}{kept}
+operator tool on this server (tenants, sites, app clients; tenant set changes only what it is given), from any shell:
+  {operator} tenant show --id {tenant["id"]}
+  {operator} tenant set --id {tenant["id"]} --passwordless-sign-in
+  (in this folder: make operator ARGS="tenant show --id {tenant["id"]}"; --help for more; it finds this server through {state_file})
 2FA codes (the mailer's outbox, one JSON line per code): {outbox}
 password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
 email changes (Update account, one JSON line each): {Path(outbox).with_name(LOCAL_FILES["AccountEmailChanged"])}

@@ -263,6 +263,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event", type=Path, nargs="+", required=True, help="events/*.json")
     parser.add_argument("--function", default="", help="the function's logical id (checked)")
     args = parser.parse_args(argv)
+    events = {}
+    for event_file in args.event:
+        try:
+            events[event_file] = json.loads(event_file.read_text())
+        except FileNotFoundError:
+            print(f"make invoke: there is no {event_file} (the samples are in events/)", file=sys.stderr)
+            return 2
+        except (OSError, ValueError) as error:
+            print(f"make invoke: {event_file} is not a JSON event ({error})", file=sys.stderr)
+            return 2
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -276,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as scratch, redirect_stdout(sys.stderr):
             invocation: Invocation | None = None
             for number, event_file in enumerate(args.event):
-                event = json.loads(event_file.read_text())
+                event = events[event_file]
                 os.environ["CODE_OUTBOX_FILE"] = str(Path(scratch) / f"2fa-codes-{number}.jsonl")
                 _fresh(embedded.endpoint)
                 backend = dynamodb_backend("moto", embedded.endpoint)

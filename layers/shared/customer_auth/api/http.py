@@ -44,6 +44,8 @@ APP_CLAIMS_HEADER = "x-vol-app-claims"
 USER_CLAIMS_HEADER = "x-vol-user-claims"
 """Where a shopper's opaque ``accessToken`` travels, beside the app's token."""
 _SAFE_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_API_ID = re.compile(r"[a-z0-9]{1,64}")
+"""An HTTP API id (ten lower-case letters and digits today)."""
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 BodyKind = Literal["object", "boolean"]
@@ -251,6 +253,8 @@ def lambda_entry(
     """
 
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if runtime.api_id is None:
+            runtime.api_id = _api_id_of(event)
         headers: dict[str, str] = event.get("headers") or {}
         incoming = headers.get(CORRELATION_HEADER, "")
         request_id = (event.get("requestContext") or {}).get("requestId") or secrets.token_hex(16)
@@ -276,6 +280,12 @@ def lambda_entry(
     )
     coldstart.init_done()  # the function is built: freeze its heap and let the collector run again
     return entry
+
+
+def _api_id_of(event: dict[str, Any]) -> str | None:
+    """The invoking HTTP API's id (API Gateway sets it; a client cannot)."""
+    api_id = (event.get("requestContext") or {}).get("apiId")
+    return api_id if isinstance(api_id, str) and _API_ID.fullmatch(api_id) else None
 
 
 def _proxy_result(response: Response[str]) -> dict[str, Any]:

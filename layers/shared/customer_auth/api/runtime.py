@@ -43,6 +43,13 @@ _BOTO_CONFIG = Config(
 clock: Clock = system_clock
 """The service's clock; tests replace it to control time."""
 
+API_ID = "{apiId}"
+"""In TOKEN_ISSUER: the id of the HTTP API that invokes the function (template.yaml's default
+issuer is the API's own URL, which the template cannot name in a function's environment)."""
+
+api_id: str | None = None
+"""The id of the HTTP API whose events this container serves, from the first one's requestContext."""
+
 
 def now_clock() -> Clock:
     # Looked up on each call so a test's replacement of ``clock`` takes effect everywhere.
@@ -83,9 +90,18 @@ def forget_signing_keys() -> None:
         secrets_provider().clear_cache()  # type: ignore[no-untyped-call]
 
 
+def token_issuer() -> str:
+    """The ``iss`` of the tokens this function mints and accepts."""
+    issuer = settings().token_issuer
+    if API_ID not in issuer:
+        return issuer
+    if api_id is None:
+        raise RuntimeError("TOKEN_ISSUER names the API's id, and no event from the API has named it yet")
+    return issuer.replace(API_ID, api_id)
+
+
 def jwt_codec() -> JwtCodec:
-    config = settings()
-    return JwtCodec(key_set(), config.token_issuer, config.token_audience)
+    return JwtCodec(key_set(), token_issuer(), settings().token_audience)
 
 
 def account_admin_service() -> "AccountAdminService":

@@ -1,6 +1,6 @@
 """Applications and tenants: app clients, their refresh tokens, and the tenant items."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -75,3 +75,21 @@ class AppTable(Table):
     def put_client(self, client: AppClient) -> None:
         with _unavailable_on_failure():
             self._db.put_item(TableName=self._table, Item=items.client_item(client))
+
+    def add_tenant(self, tenant: Tenant) -> bool:
+        """Store a tenant unless one with its id exists (which is left as it is): whether it did."""
+        return self._put_new(items.tenant_item(tenant))
+
+    def add_client(self, client: AppClient) -> bool:
+        """Store an app client unless one with its id exists (left as it is): whether it did."""
+        return self._put_new(items.client_item(client))
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        try:
+            with _unavailable_on_failure():
+                self._db.put_item(TableName=self._table, Item=item, ConditionExpression=_NOT_EXISTS)
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -28,3 +28,9 @@ class ProvisioningStore(Protocol):
     def put_tenant(self, tenant: Tenant) -> None: ...
 
     def put_client(self, client: AppClient) -> None: ...
+
+    def add_tenant(self, tenant: Tenant) -> bool:
+        """Store a tenant unless one with its id exists: whether it did."""
+
+    def add_client(self, client: AppClient) -> bool:
+        """Store an app client unless one with its id exists: whether it did."""
