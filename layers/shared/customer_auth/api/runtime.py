@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 
 from ..domain.accounts import AccountService
-from ..domain.apps import AppAuthService, AppTokenLifetimes
+from ..domain.apps import AppAuthService, AppTicketDeletion, AppTokenLifetimes
 from ..domain.clock import Clock, system_clock
 from ..domain.tenants import TenantService
 from ..store.dynamodb import DynamoStore
@@ -106,6 +106,10 @@ def app_auth_service() -> AppAuthService:
     config = settings()
     lifetimes = AppTokenLifetimes(config.app_token_ttl_seconds, config.app_refresh_ttl_seconds)
     return AppAuthService(store(), jwt_codec(), now_clock(), lifetimes)
+
+
+def app_ticket_deletion() -> AppTicketDeletion:
+    return AppTicketDeletion(store())
 
 
 def login_service() -> "LoginService":
