@@ -2,7 +2,6 @@
 
 import base64
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -11,19 +10,6 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..sam_template import Route
-
-_PARAMETER = re.compile(r"\{([^}/+]+)\+?\}")
-
-
-def path_pattern(route_path: str) -> re.Pattern[str]:
-    """A regex for an API Gateway path template: ``{name}`` is one segment, ``{name+}`` the rest."""
-    pattern, position = "", 0
-    for match in _PARAMETER.finditer(route_path):
-        pattern += re.escape(route_path[position : match.start()])
-        greedy = match.group(0).endswith("+}")
-        pattern += f"(?P<{match.group(1)}>{'.+' if greedy else '[^/]+'})"
-        position = match.end()
-    return re.compile(pattern + re.escape(route_path[position:]))
 
 
 def specificity(route: Route) -> tuple[bool, int, int]:

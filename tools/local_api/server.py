@@ -3,15 +3,15 @@ the function that template.yaml routes it to."""
 
 import base64
 import json
+import secrets
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from customer_auth.api.errors import route_refusal
+
 from .router import Router
 from .serving import KiboErrors, LocalHttpServer, error_json
-
-_MAX_BODY = 10 * 1024 * 1024
-"""API Gateway's payload limit."""
 
 SWAGGER_PATH = "/api/docs"
 SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
@@ -41,11 +41,16 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
         # kept-open connection waited ~40 ms for the client's delayed acknowledgement.
         disable_nagle_algorithm = True
         server_version = "customer-auth-local"
+        route_path = "-"
+        """The matched route's path template, which the log line shows instead of the path: Kibo
+        puts an app's refresh token in one (DELETE .../authtickets/{refreshToken})."""
 
         def _serve(self) -> None:
             url = urlsplit(self.path)
+            matched = router.match(self.command, url.path)
+            self.route_path = matched[0].path if matched else "-"
             length = int(self.headers.get("content-length") or 0)
-            if length > _MAX_BODY:
+            if length > 10 * 1024 * 1024:
                 self._send(
                     413,
                     {"content-type": "application/json"},
@@ -57,15 +62,9 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(200, {"content-type": "text/html; charset=utf-8"}, SWAGGER_PAGE)
                 return
             response = router.request(self.command, url.path, url.query, list(self.headers.items()), body)
-            if response is None:
-                status, code = (
-                    (405, "METHOD_NOT_ALLOWED") if router.allows(url.path) else (404, "ITEM_NOT_FOUND")
-                )
-                self._send(
-                    status,
-                    {"content-type": "application/json"},
-                    error_json(code, "No such operation."),
-                )
+            if response is None:  # no catch-all among the routes: answer as it would
+                refusal = route_refusal(router.table.allowed_methods(url.path), secrets.token_hex(8))
+                self._send(refusal.status_code, dict(refusal.headers), (refusal.body or "").encode())
                 return
             payload = response.get("body") or ""
             raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
@@ -86,15 +85,15 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
 
         def log_message(self, format: str, *args: Any) -> None:
-            # Method, path and status only: query strings may carry refresh tokens (Kibo puts
-            # them there), so they are never logged.
+            # Method, route and status only: paths and query strings may carry refresh tokens (Kibo
+            # puts them there), so they are never logged.
             print(
                 json.dumps(
                     {
                         "level": "INFO",
                         "message": "request",
                         "method": self.command,
-                        "path": urlsplit(self.path).path,
+                        "route": self.route_path,
                         "status": args[1] if len(args) > 1 else None,
                     }
                 ),

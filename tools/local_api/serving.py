@@ -18,9 +18,6 @@ from customer_auth.api.errors import error_body
 LISTEN_BACKLOG = 1024
 """Connections the kernel queues before the server accepts them (capped by net.core.somaxconn)."""
 
-ROUTABLE_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
-"""The methods an HTTP API route (``ANY`` included) can match; API Gateway routes no other."""
-
 
 class LocalHttpServer(ThreadingHTTPServer):
     """A thread per connection, a backlog that holds a burst, and no wait for idle keep-alive
@@ -44,19 +41,12 @@ class KiboErrors(BaseHTTPRequestHandler):
     """Until the request line is parsed (a refusal of the line itself is logged without one)."""
 
     def __getattr__(self, name: str) -> Callable[[], None]:
-        # http.server looks up do_<METHOD> and answers 501 when there is none.
+        # http.server looks up do_<METHOD> and answers 501 when there is none: every method is
+        # routed instead, and the catch-all answers 405 or 404 as API Gateway's would.
         if name.startswith("do_"):
-            return self._method_not_allowed
+            serve: Callable[[], None] = self._serve
+            return serve
         raise AttributeError(name)
-
-    def _method_not_allowed(self) -> None:
-        body = error_json("METHOD_NOT_ALLOWED", "No such operation.")
-        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
-        self.send_header("Allow", ", ".join(sorted(ROUTABLE_METHODS)))
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's refusals (a malformed request line or header, an over-long URI, an
