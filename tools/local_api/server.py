@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from customer_auth.api.errors import route_refusal
 
 from .router import Router
-from .serving import KiboErrors, LocalHttpServer, error_json
+from .serving import KiboErrors, LocalHttpServer
 
 SWAGGER_PATH = "/api/docs"
 SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
@@ -45,19 +45,13 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
         """The matched route's path template, which the log line shows instead of the path: Kibo
         puts an app's refresh token in one (DELETE .../authtickets/{refreshToken})."""
 
-        def _serve(self) -> None:
+        def serve(self) -> None:
             url = urlsplit(self.path)
             matched = router.match(self.command, url.path)
             self.route_path = matched[0].path if matched else "-"
-            length = int(self.headers.get("content-length") or 0)
-            if length > 10 * 1024 * 1024:
-                self._send(
-                    413,
-                    {"content-type": "application/json"},
-                    error_json("REQUEST_TOO_LARGE", "Request body too large."),
-                )
+            body = self.read_body()
+            if body is None:  # refused: answered, and the connection closes
                 return
-            body = self.rfile.read(length) if length else b""
             if self.command == "GET" and url.path == SWAGGER_PATH:
                 self._send(200, {"content-type": "text/html; charset=utf-8"}, SWAGGER_PAGE)
                 return
@@ -79,10 +73,11 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
             for cookie in cookies:
                 self.send_header("Set-Cookie", cookie)
             self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+            if self.command != "HEAD":  # a body after a HEAD answer would be read as the next answer
+                self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             # Method, route and status only: paths and query strings may carry refresh tokens (Kibo
