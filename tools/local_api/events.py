@@ -94,9 +94,10 @@ SAMPLE_PLACEHOLDERS = {
     "<userId of a CustomerAuthTicket>": "userId",
     "<otpCode from the tenant's mailer>": "otpCode",
     "<confirmationCode from the tenant's mailer>": "confirmationCode",
+    "<refreshToken of an app AuthTicket>": "appRefreshToken",
 }
-"""What the samples in events/ hold in place of a shopper's ticket (or a mailed code), and the
-field of the ticket each stands for."""
+"""What the samples in events/ hold in place of a shopper's ticket (or a mailed code, or an app
+ticket's refresh token), and the field of the ticket each stands for."""
 
 
 def filled_sample(
@@ -110,9 +111,9 @@ def filled_sample(
     site_id: int | None = None,
 ) -> dict[str, Any]:
     """An events/ sample made real, in place: a fresh app token, the tenant and account in its
-    path, a shopper's ``ticket`` (tokens, user id, mailed code) in place of its placeholders, and
-    the app client's id and secret in an oauth body. With ``site_id``, the tenant and site headers
-    too (else the sample's own stay)."""
+    path, a shopper's ``ticket`` (tokens, user id, mailed code, an app ticket's refresh token) in
+    place of its placeholders, and the app client's id and secret in an oauth or app-ticket body.
+    With ``site_id``, the tenant and site headers too (else the sample's own stay)."""
     headers = event["headers"]
     if site_id is not None:
         headers["x-vol-tenant"], headers["x-vol-site"] = str(tenant_id), str(site_id)
@@ -131,8 +132,16 @@ def filled_sample(
             headers[header] = held.replace(placeholder, text)
         if event.get("body"):
             event["body"] = event["body"].replace(placeholder, text)
+        for name, held in parameters.items():  # Kibo puts an app ticket's refresh token in a path
+            parameters[name] = held.replace(placeholder, text)
+        event["rawPath"] = event["rawPath"].replace(placeholder, text)
+        event["requestContext"]["http"]["path"] = event["rawPath"]
     if event["routeKey"].endswith("/oauth"):
         body = json.loads(event["body"])
         body["client_id"], body["client_secret"] = client
+        event["body"] = json.dumps(body)
+    if event["routeKey"] == "POST /api/platform/applications/authtickets":
+        body = json.loads(event["body"])
+        body["applicationId"], body["sharedSecret"] = client
         event["body"] = json.dumps(body)
     return event
