@@ -9,7 +9,7 @@ credentials, a 2FA or passwordless sign-in code the mailer received; the rest st
 (no token, any id). Each account a request creates is read back: what the API accepted, it must be
 able to return.
 
-CI runs about 3,500 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
+CI runs about 4,100 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
 operation, at least 100; a third as many negative ones), for example ``make fuzz FUZZ_EXAMPLES=2000``.
 """
 
