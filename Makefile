@@ -105,8 +105,9 @@ load: install  ## 50 shoppers for 30 s against the local server (locust): errors
 	$(RUN) python -m tools.load --json load-results.json
 
 .PHONY: openapi fuzz
-openapi: install  ## regenerate functions/api_docs/openapi.json, the whole API's OpenAPI document, from the code
+openapi: install  ## regenerate functions/api_docs/openapi.json (the whole API's OpenAPI document) and the catch-all's functions/not_found/routes.json from the code and template.yaml
 	$(RUN) python -m tools.openapi
+	$(RUN) python -m tools.route_table
 
 FUZZ_EXAMPLES ?= 1000
 fuzz: install  ## schemathesis against the OpenAPI document: FUZZ_EXAMPLES requests per operation (CI runs 100)

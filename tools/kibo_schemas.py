@@ -3,7 +3,7 @@ bodies are checked against, copied into tests/kibo/schemas.json.
 
 KIBO_DIR holds Kibo's ``openapi_customer.json`` and ``openapi_appdevelopment.json`` as Kibo
 publishes them. The repository keeps only this copy, so the conformance test runs on a clean
-clone: the five schemas it checks and everything they refer to, unchanged, with the spec each
+clone: the six schemas it checks and everything they refer to, unchanged, with the spec each
 came from.
 """
 
@@ -21,7 +21,7 @@ CHECKED = {
         "LoginState",
         "ChangePasswordResultCollection",
     ],
-    "openapi_appdevelopment.json": ["OAuthAccessTokenResponse"],
+    "openapi_appdevelopment.json": ["OAuthAccessTokenResponse", "AuthTicket"],
 }
 _REF = "#/components/schemas/"
 

@@ -36,8 +36,17 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", 
 CATCH_ALL = "NotFoundFunction"
 """Serves ``ANY /{proxy+}``: documented below as API Gateway documents such a route."""
 
-PUBLIC = {"AppTokenFunction", "JwksFunction", "ApiDocsFunction", CATCH_ALL}
-"""Functions that take no app token (the token endpoint checks client credentials in its body)."""
+PUBLIC = {
+    "AppTokenFunction",
+    "AppTicketFunction",
+    "RefreshAppTicketFunction",
+    "DeleteAppTicketFunction",
+    "JwksFunction",
+    "ApiDocsFunction",
+    CATCH_ALL,
+}
+"""Functions that take no app token (the app-token and app-ticket endpoints take the client's
+credentials or a refresh token in the request itself)."""
 
 Security = list[dict[str, list[str]]]
 APP: Security = [{"appToken": []}, {"appClaims": []}]
@@ -86,6 +95,11 @@ HEADERS = {
         "description": "Seconds to wait before asking again.",
         "required": True,
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    "Allow": {
+        "description": "The methods the path serves, comma-separated.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Z]+(, [A-Z]+)*$"},
     },
 }
 RETRY_AFTER = {"429", "503"}
@@ -155,8 +169,9 @@ sign-in, refresh, log out, two-factor authentication and the signing keys.
 Every refusal is Kibo's `ApiError` (`MISSING_OR_INVALID_PARAMETER` 400, `UNAUTHORIZED`,
 `INVALID_CREDENTIALS` or `INVALID_TOKEN` 401, `FORBIDDEN` 403, `ITEM_NOT_FOUND` 404,
 `VALIDATION_CONFLICT` 409, `TOO_MANY_REQUESTS` 429, `SERVICE_UNAVAILABLE` 503); a request that
-fails validation gets 400, never 422. Any other path or method answers 404 `ITEM_NOT_FOUND`
-(`ANY /{proxy+}`). Every response carries `x-vol-correlation`.
+fails validation gets 400, never 422. Any other path answers 404 `ITEM_NOT_FOUND`, and a path
+below asked with a method it does not serve 405 `METHOD_NOT_ALLOWED` with an `Allow` header
+(`ANY /{proxy+}`), whatever the request's body. Every response carries `x-vol-correlation`.
 """
 
 
@@ -309,7 +324,10 @@ def _add_catch_all(spec: dict[str, Any]) -> None:
             "operationId": "notFound",
             "summary": "Any path or method no other operation serves",
             "parameters": [{"name": "proxy+", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"404": _refusal("ITEM_NOT_FOUND: no such operation")},
+            "responses": {
+                "404": _refusal("ITEM_NOT_FOUND: no operation has this path"),
+                "405": _refusal("METHOD_NOT_ALLOWED: the path's operations take other methods (Allow)"),
+            },
             "x-function": CATCH_ALL,
         }
     }
@@ -368,7 +386,7 @@ def _callers(spec: dict[str, Any]) -> None:
 
 
 def _headers(spec: dict[str, Any]) -> None:
-    """Every response's x-vol-correlation; Retry-After on 429 and 503; no body on 204, nor on a
+    """Every response's x-vol-correlation; Retry-After on 429 and 503, Allow on 405; no body on 204, nor on a
     200 documented as empty (Kibo's answer to Reset-Password and Update-Forgotten-Password)."""
     spec["components"]["headers"] = copy.deepcopy(HEADERS)
     for operation in _all_operations(spec):
@@ -376,6 +394,8 @@ def _headers(spec: dict[str, Any]) -> None:
             headers = {"x-vol-correlation": {"$ref": "#/components/headers/Correlation"}}
             if status in RETRY_AFTER:
                 headers["Retry-After"] = {"$ref": "#/components/headers/RetryAfter"}
+            if status == "405":
+                headers["Allow"] = {"$ref": "#/components/headers/Allow"}
             response["headers"] = headers
             if status == "204" or response.get("description") == EMPTY:
                 response.pop("content", None)

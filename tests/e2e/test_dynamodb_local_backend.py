@@ -16,6 +16,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PASSWORD = "kept across restarts"
+APP_TICKETS = "/api/platform/applications/authtickets"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,6 +38,9 @@ def test_a_restart_keeps_accounts_sessions_and_the_tokens_handed_out(tmp_path: P
             token=app,
         )
         assert created.status == 200, created.body
+        credentials = {"applicationId": server.client_id, "sharedSecret": server.client_secret}
+        app_ticket = server.call("POST", APP_TICKETS, credentials)
+        assert app_ticket.status == 200, app_ticket.body
     finally:
         first_output = stop_server(server)
     assert "DynamoDB Local at http://127.0.0.1:" in first_output
@@ -66,6 +70,15 @@ def test_a_restart_keeps_accounts_sessions_and_the_tokens_handed_out(tmp_path: P
             token=server.app_token(),
         )
         assert signed_in.status == 200, signed_in.body
+        # An older-style app ticket's refresh token renews after the restart too.
+        renewed = server.call(
+            "PUT", f"{APP_TICKETS}/refresh-ticket", {"refreshToken": app_ticket.body["refreshToken"]}
+        )
+        assert renewed.status == 200, renewed.body
+        tenant = server.call(
+            "GET", f"/api/platform/tenants/{server.tenant_id}", token=renewed.body["accessToken"]
+        )
+        assert tenant.status == 200, tenant.body
     finally:
         stop_server(server)
 

@@ -19,7 +19,7 @@ NO_CONTENT = {
     "two_factor_request",
     "otp_request",
 }
-EMPTY_OK = {"reset_password", "update_forgotten_password"}
+EMPTY_OK = {"reset_password", "update_forgotten_password", "delete_app_ticket"}
 """Kibo answers these 200 with no body."""
 
 

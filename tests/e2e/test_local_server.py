@@ -87,14 +87,17 @@ def test_concurrent_create_logins_for_one_email_over_http_yield_exactly_one_logi
     assert statuses == [200] + [409] * 7
 
 
-def test_unknown_routes_and_methods_reach_the_catch_all_and_get_kibo_404s(local_server: LocalServer) -> None:
-    for method, path in (
-        ("GET", "/api/commerce/nothing-here"),
-        ("DELETE", "/api/commerce/customer/accounts"),
+def test_unknown_paths_and_methods_reach_the_catch_all_and_get_kibo_404s_and_405s(
+    local_server: LocalServer,
+) -> None:
+    for method, path, status, code in (
+        ("GET", "/api/commerce/nothing-here", 404, "ITEM_NOT_FOUND"),
+        ("DELETE", "/api/commerce/customer/accounts", 405, "METHOD_NOT_ALLOWED"),
     ):
         reply = local_server.call(method, path)
-        assert (reply.status, reply.body["errorCode"]) == (404, "ITEM_NOT_FOUND")
+        assert (reply.status, reply.body["errorCode"]) == (status, code)
         assert reply.headers["x-vol-correlation"] == reply.body["correlationId"]
+    assert reply.headers["allow"] == "POST"
 
 
 def test_aws_endpoint_url_dynamodb_points_the_server_at_another_dynamodb() -> None:

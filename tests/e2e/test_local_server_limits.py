@@ -1,5 +1,6 @@
 """`make run`'s server before any function runs: a burst of connections, methods API Gateway would
-not route, and requests its HTTP parser refuses, each answered in Kibo's error shape."""
+not route, and requests its HTTP parser refuses, each answered in Kibo's error shape. (How it
+keeps one request's body from being read as the next request: test_local_server_framing.py.)"""
 
 import http.client
 import json
@@ -71,7 +72,7 @@ def test_a_burst_of_50_connections_made_while_the_server_is_busy_is_answered_in_
             response.begin()
             response.read()
             statuses.append(response.status)
-        assert statuses == [405] * BURST
+        assert statuses == [404] * BURST  # no routes at all here: every path is unknown
     finally:
         for connection in connections:
             connection.close()
@@ -81,15 +82,32 @@ def test_a_burst_of_50_connections_made_while_the_server_is_busy_is_answered_in_
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])
-def test_a_method_no_route_can_match_gets_a_kibo_405(local_server: LocalServer, method: str) -> None:
+def test_a_method_no_route_can_match_gets_the_catch_alls_kibo_405_on_a_known_path(
+    local_server: LocalServer, method: str
+) -> None:
+    """http.server answers a method it has no handler for with 501 and HTML; here routing decides,
+    as for any method: the path serves POST only."""
     request = f"{method} /api/commerce/customer/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
     status, headers, body = _raw(local_server, request.encode())
     assert status == 405
     assert headers["content-type"] == "application/json"
-    assert "TRACE" not in headers["allow"]
+    assert headers["allow"] == "POST"
     error = json.loads(body)
     assert error["errorCode"] == "METHOD_NOT_ALLOWED"
+    assert error["message"] == "Method not allowed; this path serves POST."
     assert set(error) >= {"message", "applicationName", "errorCode", "correlationId", "items"}
+
+
+def test_a_wrong_method_and_an_unknown_path_answer_over_http_as_in_the_functions(
+    local_server: LocalServer,
+) -> None:
+    wrong_method = local_server.call("GET", "/api/commerce/customer/authtickets/refresh")
+    accounts = [{"emailAddress": "a@b.example"}]
+    unknown = local_server.call("POST", "/api/commerce/customer/accounts/Bulk", accounts)
+
+    assert (wrong_method.status, wrong_method.headers["allow"]) == (405, "PUT")
+    assert wrong_method.body["errorCode"] == "METHOD_NOT_ALLOWED"
+    assert (unknown.status, unknown.body["errorCode"]) == (404, "ITEM_NOT_FOUND")
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,7 @@ def test_session_life_over_http_refresh_reuse_revokes_the_family_and_global_log_
     ]
     assert [s for s in secrets if s in log] == []
     requests = [json.loads(line) for line in log.splitlines() if line.startswith('{"level"')]
-    logged = {(r["method"], r["path"]) for r in requests if r.get("message") == "request"}
+    logged = {(r["method"], r["route"]) for r in requests if r.get("message") == "request"}
     assert {("PUT", f"{TICKETS}/refresh"), ("DELETE", TICKETS)} <= logged
     # The startup banner shows a curl session; past it, no query string of these routes.
     served = log[log.index('{"level"') :]

@@ -22,17 +22,17 @@ request leaves, up to its random parts (ids, digests, password hashes, sealed to
 account's id; the clock is frozen, so every timestamp matches). ``txn-throttled`` and
 ``failed-entry`` are retried by neither, so even once they must end in 503 with the table as before.
 
-The matrix (``MATRIX_SIZE``): 36 requests making 91 DynamoDB calls and 6 EventBridge calls;
-378 (call, fault) pairs:
+The matrix (``MATRIX_SIZE``): 39 requests making 99 DynamoDB calls and 6 EventBridge calls;
+404 (call, fault) pairs:
 
-    91 DynamoDB calls x 3 (throttled, timeout, 500)                   273
-    17 of them TransactWriteItems x 2 more (conflict, txn-throttled)   34
+    99 DynamoDB calls x 3 (throttled, timeout, 500)                   297
+    18 of them TransactWriteItems x 2 more (conflict, txn-throttled)   36
     47 of them BatchGetItem x 1 more (unprocessed)                     47
      6 PutEvents x 4 (throttled, failed-entry, timeout, 500)           24
 
-each persistent and transient: 756 cases. Plus 12 double faults (a 2FA code request, a password
+each persistent and transient: 808 cases. Plus 12 double faults (a 2FA code request, a password
 reset, a passwordless sign-in code request or an email change whose event cannot be put, and whose
-undoing write fails too), one clean request per endpoint and a check of these counts: 805 tests.
+undoing write fails too), one clean request per endpoint and a check of these counts: 860 tests.
 (The app token reads its tenant too, and Change-Password on a locked login refuses after its read,
 so it no longer writes.)
 
@@ -75,6 +75,7 @@ EMAIL = "shopper@example.com"
 GUEST_EMAIL = "guest@example.com"
 NEW_EMAIL = "new@example.com"
 OAUTH = "/api/platform/applications/authtickets/oauth"
+APP_TICKETS = "/api/platform/applications/authtickets"
 ACCOUNTS = "/api/commerce/customer/accounts"
 AUTHTICKETS = "/api/commerce/customer/authtickets"
 
@@ -85,14 +86,20 @@ def _credentials(world: World) -> dict[str, str]:
     return {"client_id": full.client_id, "client_secret": full.secret, "grant_type": "client_credentials"}
 
 
+def _app_credentials(world: World) -> dict[str, str]:
+    full = world.clients["full"]
+    return {"applicationId": full.client_id, "sharedSecret": full.secret}
+
+
 def _base(world: World, _: Context) -> Context:
-    """A tenant asking a second factor of new devices; an app token; a shopper with a login
-    (trusting device-A) and the session Create-Login started."""
+    """A tenant asking a second factor of new devices; an app token and an older-style app
+    ticket; a shopper with a login (trusting device-A) and the session Create-Login started."""
     store = runtime.store()
     tenant = store.get_tenant(TENANT_ID)
     assert tenant is not None
     provision_tenant(store, replace(tenant, two_factor_policy=TwoFactorPolicy(on_new_fingerprint=True)))
     tokens = ok(world.api.call("POST", OAUTH, _credentials(world)))
+    app_ticket = ok(world.api.call("POST", APP_TICKETS, _app_credentials(world)))
     app = tokens["access_token"]
     account_id = world.add_account(app, emailAddress=EMAIL)["id"]
     login = {"emailAddress": EMAIL, "password": PASSWORD, "fingerprint": "device-A", "region": "US"}
@@ -100,6 +107,7 @@ def _base(world: World, _: Context) -> Context:
     return {
         "app": app,
         "app_refresh": tokens["refresh_token"],
+        "app_ticket_refresh": app_ticket["refreshToken"],
         "account_id": account_id,
         "refresh": ticket["refreshToken"],
     }
@@ -281,6 +289,29 @@ SCENARIOS = {
             "base",
             lambda w, c: w.api.call("POST", OAUTH, {**_credentials(w), "refresh_token": c["app_refresh"]}),
             (BATCH, GET, TRANSACT),
+            200,
+        ),
+        Scenario(
+            "app-ticket",
+            "base",
+            lambda w, c: w.api.call("POST", APP_TICKETS, _app_credentials(w)),
+            (GET, GET, PUT),
+            200,
+        ),
+        Scenario(
+            "app-ticket-refresh",
+            "base",
+            lambda w, c: w.api.call(
+                "PUT", f"{APP_TICKETS}/refresh-ticket", {"refreshToken": c["app_ticket_refresh"]}
+            ),
+            (GET, GET, GET, TRANSACT),
+            200,
+        ),
+        Scenario(
+            "app-ticket-delete",
+            "base",
+            lambda w, c: w.api.call("DELETE", f"{APP_TICKETS}/{c['app_ticket_refresh']}"),
+            (DELETE,),
             200,
         ),
         Scenario(
@@ -582,7 +613,7 @@ def _matrix() -> list[Case]:
 
 MATRIX = _matrix()
 MATRIX_SIZE = len(MATRIX)
-"""Every (endpoint, call, fault, persistent or transient): 756."""
+"""Every (endpoint, call, fault, persistent or transient): 808."""
 
 UNDO_CASES = (
     [
@@ -722,7 +753,7 @@ def assert_unavailable(result: HttpResult) -> None:
 
 
 def test_the_matrix_is_the_size_documented() -> None:
-    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (36, 756, 12)
+    assert (len(SCENARIOS), MATRIX_SIZE, len(UNDO_CASES)) == (39, 808, 12)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS.values()), ids=lambda s: s.name)

@@ -9,7 +9,7 @@ credentials, a 2FA or passwordless sign-in code the mailer received; the rest st
 (no token, any id). Each account a request creates is read back: what the API accepted, it must be
 able to return.
 
-CI runs about 3,500 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
+CI runs about 4,100 requests. ``make fuzz`` runs many more: FUZZ_EXAMPLES (positive examples per
 operation, at least 100; a third as many negative ones), for example ``make fuzz FUZZ_EXAMPLES=2000``.
 """
 
@@ -58,6 +58,7 @@ TWO_FACTOR_PATHS = {
     "/api/commerce/customer/authtickets/2fa/auth",
 }
 OTP_AUTH = "/api/commerce/customer/authtickets/otp/auth"
+APP_TICKETS = "/api/platform/applications/authtickets"
 
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -98,6 +99,8 @@ class State:
     otp_code: str | None = None
     client: tuple[str, str] = ("", "")
     confirmation_code: str | None = None
+    app_ticket_refresh: str = ""
+    """An older-style app ticket's refresh token (it works once)."""
 
 
 def prepare(world: World, operation: APIOperation, serial: int) -> State:
@@ -109,12 +112,18 @@ def prepare(world: World, operation: APIOperation, serial: int) -> State:
     guest = world.add_account(tokens["full"], emailAddress=f"guest{serial}@example.com")["id"]
     created = world.create_login(shopper, {"emailAddress": email, "password": PASSWORD}, token=tokens["full"])
     assert created.status == 200, created.text
+    client = world.clients["full"]
+    app_ticket = world.api.call(
+        "POST", APP_TICKETS, {"applicationId": client.client_id, "sharedSecret": client.secret}
+    )
+    assert app_ticket.status == 200, app_ticket.text
     state = State(
         tokens,
         (shopper, guest),
         email,
         created.json,
-        client=(world.clients["full"].client_id, world.clients["full"].secret),
+        client=(client.client_id, client.secret),
+        app_ticket_refresh=app_ticket.json["refreshToken"],
     )
     _two_factor(always=operation.path in TWO_FACTOR_PATHS)
     if operation.path == OTP_AUTH:
@@ -195,6 +204,8 @@ def steer(case: Case, state: State, data: st.DataObject, created: list[int]) -> 
         parameters["accountId"] = data.draw(st.sampled_from(first + tuple(created[-50:])))
     if "tenantId" in parameters and often(0.7):
         parameters["tenantId"] = TENANT_ID
+    if "refreshToken" in parameters and often(0.5):  # the app ticket's delete
+        parameters["refreshToken"] = state.app_ticket_refresh
     case.path_parameters = parameters
     if case.query and "refreshToken" in case.query and often(0.5):
         case.query = {**case.query, "refreshToken": state.ticket["refreshToken"]}
@@ -214,6 +225,10 @@ def _real_body_values(case: Case, state: State, fresh_email: str) -> dict[str, A
             "client_secret": state.client[1],
             "grant_type": "client_credentials",
         }
+    if path == APP_TICKETS:
+        return {"applicationId": state.client[0], "sharedSecret": state.client[1]}
+    if path.endswith("/refresh-ticket"):
+        return {"refreshToken": state.app_ticket_refresh}
     if path.endswith("/authtickets") and case.method == "POST":
         return {"username": state.email, "password": PASSWORD}
     if path.endswith("/2fa/auth") and state.waiting is not None:

@@ -574,7 +574,7 @@ def test_a_path_no_route_of_the_function_serves_is_a_kibo_404(world: World, path
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/commerce/customer/nothing-here"), ("DELETE", f"{ACCOUNTS}/1/Create-Login")],
+    [("GET", "/api/commerce/customer/nothing-here"), ("DELETE", f"{ACCOUNTS}/1/Create-Login/x")],
 )
 def test_an_unknown_route_gets_a_kibo_404(world: World, method: str, path: str) -> None:
     """Deployed, a request reaches a function only through a route of template.yaml; without a

@@ -47,12 +47,14 @@ NO_CONTENT = {
     "TwoFactorRequestFunction",
     "OtpRequestFunction",
 }
-EMPTY_OK = {"ResetPasswordFunction", "UpdateForgottenPasswordFunction"}
+EMPTY_OK = {"ResetPasswordFunction", "UpdateForgottenPasswordFunction", "DeleteAppTicketFunction"}
 """Samples Kibo answers with 200 and no body."""
 TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
 """Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
 PASSWORDLESS = {"OtpRequestFunction", "OtpAuthFunction"}
 """Samples of passwordless sign-in, which the tenant must turn on."""
+APP_TICKET_HOLDERS = {"RefreshAppTicketFunction", "DeleteAppTicketFunction"}
+"""Samples that act on an older-style app ticket's refresh token."""
 SHOPPERS_OWN_ACCOUNT = {
     "SignInFunction",
     "RefreshFunction",
@@ -107,6 +109,8 @@ def prepared(world: World, event_file: Path) -> Prepared:
     if route.function in PASSWORDLESS:
         code = _passwordless_code(world, with_code=route.function == "OtpAuthFunction")
         ticket = {"otpCode": code} if code else None
+    if route.function in APP_TICKET_HOLDERS:
+        ticket = {"appRefreshToken": _app_ticket(world)["refreshToken"]}
     if route.function == "ChangePasswordsFunction":  # the sample's item names the sample's account
         items = json.loads(event["body"])
         items["items"][0]["accountId"] = account_id
@@ -221,6 +225,16 @@ def _passwordless_code(world: World, *, with_code: bool) -> str | None:
     assert sent.status == 204, sent.text
     (code,) = world.mailer.otp_sign_in_codes()
     return code
+
+
+def _app_ticket(world: World) -> dict[str, Any]:
+    """An older-style app ticket of the full client, as the app-ticket sample asks for one."""
+    client = world.clients["full"]
+    credentials = {"applicationId": client.client_id, "sharedSecret": client.secret}
+    issued = world.api.call("POST", "/api/platform/applications/authtickets", credentials)
+    assert issued.status == 200, issued.text
+    ticket: dict[str, Any] = issued.json
+    return ticket
 
 
 def _sample(name: str) -> dict[str, Any]:

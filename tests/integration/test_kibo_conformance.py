@@ -47,6 +47,7 @@ CUSTOMER_AUTH_TICKET = kibo_validator("openapi_customer.json", "CustomerAuthTick
 CUSTOMER_ACCOUNT = kibo_validator("openapi_customer.json", "CustomerAccount")
 LOGIN_STATE = kibo_validator("openapi_customer.json", "LoginState")
 OAUTH_RESPONSE = kibo_validator("openapi_appdevelopment.json", "OAuthAccessTokenResponse")
+APP_AUTH_TICKET = kibo_validator("openapi_appdevelopment.json", "AuthTicket")
 
 
 def assert_conforms(validator: Draft202012Validator, body: dict[str, Any]) -> None:
@@ -61,6 +62,8 @@ def test_the_validators_can_fail() -> None:
         OAUTH_RESPONSE.validate({"access_token": "x", "unknown": 1})
     with pytest.raises(ValidationError):
         LOGIN_STATE.validate({"isLocked": "no"})
+    with pytest.raises(ValidationError):
+        APP_AUTH_TICKET.validate({"accessToken": "x", "expires_in": 3600})
 
 
 @pytest.fixture
@@ -119,6 +122,17 @@ def test_app_tokens_conform_to_kibos_oauth_response(world: World) -> None:
         )
     )
     assert_conforms(OAUTH_RESPONSE, renewed)
+
+
+def test_app_tickets_conform_to_kibos_auth_ticket(world: World) -> None:
+    client = world.clients["full"]
+    tickets = "/api/platform/applications/authtickets"
+    issued = ok(
+        world.api.call("POST", tickets, {"applicationId": client.client_id, "sharedSecret": client.secret})
+    )
+    assert_conforms(APP_AUTH_TICKET, issued)
+    renewed = ok(world.api.call("PUT", f"{tickets}/refresh-ticket", {"refreshToken": issued["refreshToken"]}))
+    assert_conforms(APP_AUTH_TICKET, renewed)
 
 
 def test_accounts_conform_to_kibos_customer_account(

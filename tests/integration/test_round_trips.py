@@ -44,6 +44,29 @@ def test_app_token_reads_the_client_and_its_tenant_and_writes_once(
     assert dynamodb_calls == Counter({"GetItem": 2, "PutItem": 1})
 
 
+def test_an_app_ticket_costs_what_an_app_token_does_its_refresh_a_read_more_and_its_delete_one_write(
+    world: World, dynamodb_calls: Counter[str]
+) -> None:
+    """The refresh reads its token before it knows the client (the token alone is the credential)."""
+    client = world.clients["full"]
+    tickets = "/api/platform/applications/authtickets"
+    credentials = {"applicationId": client.client_id, "sharedSecret": client.secret}
+    issued = world.api.call("POST", tickets, credentials)
+    assert issued.status == 200
+    assert dynamodb_calls == Counter({"GetItem": 2, "PutItem": 1})
+
+    dynamodb_calls.clear()
+    renewed = world.api.call(
+        "PUT", f"{tickets}/refresh-ticket", {"refreshToken": issued.json["refreshToken"]}
+    )
+    assert renewed.status == 200
+    assert dynamodb_calls == Counter({"GetItem": 3, "TransactWriteItems": 1})
+
+    dynamodb_calls.clear()
+    assert world.api.call("DELETE", f"{tickets}/{renewed.json['refreshToken']}").status == 200
+    assert dynamodb_calls == Counter({"DeleteItem": 1})
+
+
 # -- sign-in and the session routes -----------------------------------------------------------------
 PASSWORD = "correct horse battery staple"
 EMAIL = "rounds@example.com"

@@ -31,6 +31,7 @@ from tests.support.assertions import assert_error, ok
 from tests.support.fixtures import TENANT_ID, HttpResult, World
 
 OAUTH = "/api/platform/applications/authtickets/oauth"
+APP_TICKETS = "/api/platform/applications/authtickets"
 ACCOUNTS = "/api/commerce/customer/accounts"
 CURRENT = f"{ACCOUNTS}/current"
 ADD_ACCOUNT_AND_LOGIN = f"{ACCOUNTS}/Add-Account-And-Login"
@@ -167,6 +168,23 @@ def run_every_endpoint(world: World) -> Flow:
         {**credentials, "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
     )
     assert_error(reused, 401, "INVALID_CREDENTIALS")
+    camel = {"clientId": full.client_id, "clientSecret": full.secret, "grantType": "client_credentials"}
+    flow.keep("camelCase app access_token", ok(call("POST", OAUTH, camel))["access_token"])
+
+    # -- the older app ticket: its refresh token travels in a DELETE's path
+    wrong_ticket = {"applicationId": full.client_id, "sharedSecret": "wrong-" + full.secret}
+    assert_error(call("POST", APP_TICKETS, wrong_ticket), 401, "INVALID_CREDENTIALS")
+    app_ticket = ok(call("POST", APP_TICKETS, {"applicationId": full.client_id, "sharedSecret": full.secret}))
+    flow.keep_ticket("app ticket", app_ticket)
+    renewed_ticket = ok(
+        call("PUT", f"{APP_TICKETS}/refresh-ticket", {"refreshToken": app_ticket["refreshToken"]})
+    )
+    flow.keep_ticket("renewed app ticket", renewed_ticket)
+    spent = call("PUT", f"{APP_TICKETS}/refresh-ticket", {"refreshToken": app_ticket["refreshToken"]})
+    assert_error(spent, 401, "INVALID_CREDENTIALS")
+    assert call("DELETE", f"{APP_TICKETS}/{renewed_ticket['refreshToken']}").status == 200
+    wrong_method = call("GET", f"{APP_TICKETS}/{renewed_ticket['refreshToken']}")
+    assert_error(wrong_method, 405, "METHOD_NOT_ALLOWED")
 
     # -- public and tenant routes
     assert call("GET", "/.well-known/jwks.json").status == 200

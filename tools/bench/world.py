@@ -42,6 +42,8 @@ TWO_FACTOR = {"TwoFactorRequestFunction", "TwoFactorAuthFunction"}
 """Samples that act on a sign-in waiting for its second factor (the tenant asks for it always)."""
 PASSWORDLESS = {"OtpRequestFunction", "OtpAuthFunction"}
 """Samples of passwordless sign-in, which the tenant must turn on."""
+APP_TICKET_HOLDERS = {"RefreshAppTicketFunction", "DeleteAppTicketFunction"}
+"""Samples that act on an older-style app ticket's refresh token."""
 
 
 def sample_file(function: str) -> Path:
@@ -176,6 +178,12 @@ class World:
         if function in PASSWORDLESS:
             code = self._passwordless_code(token, with_code=function == "OtpAuthFunction")
             ticket = {"otpCode": code} if code else None
+        if function in APP_TICKET_HOLDERS:
+            client = SEED["clients"][0]
+            credentials = {"applicationId": client["clientId"], "sharedSecret": client["secret"]}
+            status, app_ticket = self.call("POST", "/api/platform/applications/authtickets", credentials)
+            assert status == 200, app_ticket
+            ticket = {"appRefreshToken": app_ticket["refreshToken"]}
         event = json.loads(sample_file(function).read_text())
         if function == "ChangePasswordsFunction":  # the sample's item names the sample's account
             body = json.loads(event["body"])

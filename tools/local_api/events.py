@@ -2,7 +2,6 @@
 
 import base64
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -11,19 +10,6 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..sam_template import Route
-
-_PARAMETER = re.compile(r"\{([^}/+]+)\+?\}")
-
-
-def path_pattern(route_path: str) -> re.Pattern[str]:
-    """A regex for an API Gateway path template: ``{name}`` is one segment, ``{name+}`` the rest."""
-    pattern, position = "", 0
-    for match in _PARAMETER.finditer(route_path):
-        pattern += re.escape(route_path[position : match.start()])
-        greedy = match.group(0).endswith("+}")
-        pattern += f"(?P<{match.group(1)}>{'.+' if greedy else '[^/]+'})"
-        position = match.end()
-    return re.compile(pattern + re.escape(route_path[position:]))
 
 
 def specificity(route: Route) -> tuple[bool, int, int]:
@@ -108,9 +94,10 @@ SAMPLE_PLACEHOLDERS = {
     "<userId of a CustomerAuthTicket>": "userId",
     "<otpCode from the tenant's mailer>": "otpCode",
     "<confirmationCode from the tenant's mailer>": "confirmationCode",
+    "<refreshToken of an app AuthTicket>": "appRefreshToken",
 }
-"""What the samples in events/ hold in place of a shopper's ticket (or a mailed code), and the
-field of the ticket each stands for."""
+"""What the samples in events/ hold in place of a shopper's ticket (or a mailed code, or an app
+ticket's refresh token), and the field of the ticket each stands for."""
 
 
 def filled_sample(
@@ -124,9 +111,9 @@ def filled_sample(
     site_id: int | None = None,
 ) -> dict[str, Any]:
     """An events/ sample made real, in place: a fresh app token, the tenant and account in its
-    path, a shopper's ``ticket`` (tokens, user id, mailed code) in place of its placeholders, and
-    the app client's id and secret in an oauth body. With ``site_id``, the tenant and site headers
-    too (else the sample's own stay)."""
+    path, a shopper's ``ticket`` (tokens, user id, mailed code, an app ticket's refresh token) in
+    place of its placeholders, and the app client's id and secret in an oauth or app-ticket body.
+    With ``site_id``, the tenant and site headers too (else the sample's own stay)."""
     headers = event["headers"]
     if site_id is not None:
         headers["x-vol-tenant"], headers["x-vol-site"] = str(tenant_id), str(site_id)
@@ -145,8 +132,16 @@ def filled_sample(
             headers[header] = held.replace(placeholder, text)
         if event.get("body"):
             event["body"] = event["body"].replace(placeholder, text)
+        for name, held in parameters.items():  # Kibo puts an app ticket's refresh token in a path
+            parameters[name] = held.replace(placeholder, text)
+        event["rawPath"] = event["rawPath"].replace(placeholder, text)
+        event["requestContext"]["http"]["path"] = event["rawPath"]
     if event["routeKey"].endswith("/oauth"):
         body = json.loads(event["body"])
         body["client_id"], body["client_secret"] = client
+        event["body"] = json.dumps(body)
+    if event["routeKey"] == "POST /api/platform/applications/authtickets":
+        body = json.loads(event["body"])
+        body["applicationId"], body["sharedSecret"] = client
         event["body"] = json.dumps(body)
     return event

@@ -6,9 +6,10 @@ the signing keys and the seed tenant and client of tools/local_api/seed.json), f
 placeholders with real values (a fresh app token from the seed client; for the events that act on
 a shopper, the tokens of a shopper made with the Create-Login sample; for the two-factor events, a
 sign-in waiting for its code, and the code from the local outbox; for the passwordless events,
-the tenant's switch on and the code from the local outbox), then calls the function's
-handler once, with only the environment template.yaml gives that function, and prints the
-response. Each run starts from a fresh backend, so every file in events/ answers as documented.
+the tenant's switch on and the code from the local outbox; for the app-ticket events, an app
+ticket's refresh token), then calls the function's handler once, with only the environment
+template.yaml gives that function, and prints the response. Each run starts from a fresh
+backend, so every file in events/ answers as documented.
 """
 
 import argparse
@@ -33,6 +34,7 @@ from .events import filled_sample
 EVENTS = sam_template.ROOT / "events"
 TWO_FACTOR_ROUTES = ("/2fa/request", "/2fa/auth")
 PASSWORDLESS_ROUTES = ("/otp/request", "/otp/auth")
+APP_TICKETS = "/api/platform/applications/authtickets"
 SAMPLE_ACCOUNT_ID = "1213933593"
 """The account id the samples name, in paths and in Change-Passwords' items."""
 
@@ -187,7 +189,14 @@ class Invocation:
         if route.path.endswith(PASSWORDLESS_ROUTES):
             code = self.passwordless_code(with_code=route.path.endswith("/otp/auth"))
             ticket = {"otpCode": code} if code else None
+        if route.path.startswith(APP_TICKETS + "/") and not route.path.endswith("/oauth"):
+            ticket = {**(ticket or {}), "appRefreshToken": self.app_ticket()["refreshToken"]}
         return route, _filled(event, self, account_id, ticket)
+
+    def app_ticket(self) -> dict[str, Any]:
+        """An older-style app ticket for the seed's client (refresh-ticket and delete act on one)."""
+        credentials = {"applicationId": self.client["clientId"], "sharedSecret": self.client["secret"]}
+        return _ok(self.call("POST", APP_TICKETS, credentials))
 
 
 def _filled(

@@ -7,16 +7,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from customer_auth import pause
+from customer_auth.api.routing import RouteTable, path_pattern
 
 from .. import sam_template
 from ..sam_template import Route
-from .events import http_api_event, path_pattern, specificity
+from .events import http_api_event, specificity
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -104,15 +106,20 @@ class Router:
         self._loading = threading.Lock()
         pause.sleep = _wait_for_others
 
+    @cached_property
+    def table(self) -> RouteTable:
+        """These routes' paths and methods, as the catch-all's routes.json holds the template's:
+        how the local server answers when the routes have no catch-all."""
+        from .. import route_table  # which reads the OpenAPI document, made with this router
+
+        return RouteTable.of(route_table.table(self.routes))
+
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route, pattern in self._patterns:
             found = pattern.fullmatch(path)
             if found and route.method in (method, "ANY"):
                 return route, found.groupdict()
         return None
-
-    def allows(self, path: str) -> bool:
-        return any(pattern.fullmatch(path) for _, pattern in self._patterns)
 
     def module(self, route: Route) -> ModuleType:
         with self._loading:

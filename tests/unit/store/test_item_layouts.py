@@ -84,3 +84,16 @@ def test_a_tenant_stores_the_passwordless_switch_only_when_it_is_on() -> None:
         k: v for k, v in CAPTURED["tenant-full"].items() if k != "signInPolicy"
     }
     assert _decode("tenant", written) == switched_on
+
+
+def test_an_app_refresh_token_stores_that_it_is_an_older_app_tickets_only_when_it_is() -> None:
+    """Added after the capture (Kibo's older app ticket): the OAuth route's tokens keep the captured
+    layout above, and an app ticket's gains one attribute."""
+    oauth = SAMPLES["app-refresh"][1]
+    ticket = replace(oauth, legacy_ticket=True)
+
+    written = encode("app_refresh", ticket)
+
+    assert written == {**CAPTURED["app-refresh"], "legacyTicket": {"BOOL": True}}
+    assert _decode("app_refresh", written) == ticket
+    assert _decode("app_refresh", CAPTURED["app-refresh"]).legacy_ticket is False

@@ -65,6 +65,21 @@ def error_response(
     )
 
 
+def route_refusal(allowed_methods: list[str], correlation_id: str) -> Response[str]:
+    """What a request no route serves gets: 404 when no operation has its path, else 405 with the
+    methods the path serves in ``Allow`` and in the message."""
+    if not allowed_methods:
+        return error_response(404, "ITEM_NOT_FOUND", "No such operation.", correlation_id)
+    methods = ", ".join(allowed_methods)
+    return error_response(
+        405,
+        "METHOD_NOT_ALLOWED",
+        f"Method not allowed; this path serves {methods}.",
+        correlation_id,
+        headers={"Allow": methods},
+    )
+
+
 def domain_error_response(error: DomainError, correlation_id: str) -> Response[str]:
     for kind, status, code in _STATUS:
         if isinstance(error, kind):

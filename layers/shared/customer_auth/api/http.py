@@ -33,11 +33,13 @@ from . import runtime, snapstart
 from .errors import (
     domain_error_response,
     error_response,
+    route_refusal,
     unavailable_response,
     validation_error_response,
 )
 from .observability import logger, metrics, tracer
 from .response_fields import parse_response_fields, project
+from .routing import RouteTable
 
 CORRELATION_HEADER = "x-vol-correlation"
 APP_CLAIMS_HEADER = "x-vol-app-claims"
@@ -48,7 +50,8 @@ _API_ID = re.compile(r"[a-z0-9]{1,64}")
 """An HTTP API id (ten lower-case letters and digits today)."""
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-BodyKind = Literal["object", "boolean"]
+BodyKind = Literal["object", "boolean", "unread"]
+"""What a function's body must be: a JSON object, a bare boolean, or (the catch-all) anything, unread."""
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -64,8 +67,10 @@ class RequestContext:
         return self.caller.site_id
 
 
-def make_resolver() -> APIGatewayHttpResolver:
-    """An HTTP API resolver with request validation and Kibo-shaped errors."""
+def make_resolver(routes: RouteTable | None = None) -> APIGatewayHttpResolver:
+    """An HTTP API resolver with request validation and Kibo-shaped errors. A request none of its
+    routes serves gets 404, or, for a path ``routes`` (the whole API's) serves with other methods,
+    405 naming them."""
     app = APIGatewayHttpResolver(enable_validation=True)
 
     def correlation_id() -> str:
@@ -77,7 +82,8 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[str]:
-        return error_response(404, "ITEM_NOT_FOUND", "No such operation.", correlation_id())
+        allowed = routes.allowed_methods(app.current_event.path) if routes is not None else []
+        return route_refusal(allowed, correlation_id())
 
     return app
 
@@ -163,7 +169,7 @@ def _body_problem(event: dict[str, Any], body_kind: BodyKind) -> str | None:
     objects (powertools would read ``[{...}]`` as its first element), and a bare boolean where
     its model is one (Set-Login-Locked)."""
     body = event.get("body")
-    if not body:
+    if not body or body_kind == "unread":
         return None
     content_type = (event.get("headers") or {}).get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {"", "application/json"}:

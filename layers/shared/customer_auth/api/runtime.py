@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from ..domain.apps.auth import AppAuthService, AppTokenLifetimes
+from ..domain.apps.auth import AppAuthService, AppTicketDeletion, AppTokenLifetimes
 from ..domain.kernel.clock import Clock, system_clock
 from ..store.dynamodb import DynamoStore
 from ..tokens.jwt import JwtCodec
@@ -126,6 +126,10 @@ def app_auth_service() -> AppAuthService:
     config = settings()
     lifetimes = AppTokenLifetimes(config.app_token_ttl_seconds, config.app_refresh_ttl_seconds)
     return AppAuthService(store(), jwt_codec(), now_clock(), lifetimes)
+
+
+def app_ticket_deletion() -> AppTicketDeletion:
+    return AppTicketDeletion(store())
 
 
 def login_service() -> "LoginService":

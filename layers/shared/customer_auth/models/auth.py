@@ -1,8 +1,9 @@
 """Request and response bodies of the authentication endpoints."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AliasChoices, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic.alias_generators import to_camel
 
 from .account import CustomerAccount
 from .base import OMIT_NONE, PASSWORD_MAX, Name, Timestamp, WireModel
@@ -177,15 +178,32 @@ class CustomerAuthTicket(WireModel):
     requires_2fa: bool = Field(default=False, alias="requires2FA")
 
 
+def _either_spelling(name: str) -> AliasChoices:
+    """OAuth's snake_case name first (it wins when a body holds both), then the SDK's camelCase."""
+    return AliasChoices(name, to_camel(name))
+
+
+def _document_both_spellings(schema: dict[str, Any]) -> None:
+    """The request schema lists the SDK's camelCase names beside OAuth's (validation reads both)."""
+    properties = schema.get("properties", {})
+    for name, definition in list(properties.items()):
+        properties[to_camel(name)] = {**definition, "description": f"The SDK's name for {name}"}
+
+
 class OauthAuthRequest(WireModel):
-    """Kibo's app-auth body; snake_case on the wire, as OAuth 2.0 has it."""
+    """Kibo's app-auth body: OAuth 2.0's snake_case names, as ``APIAuthClient`` sends them, or the
+    camelCase ones of the SDK's own ``OauthAuthRequest`` model (``oauthAuthenticateApp``)."""
 
-    model_config = ConfigDict(alias_generator=None)
+    model_config = ConfigDict(alias_generator=None, json_schema_extra=_document_both_spellings)
 
-    client_id: Name | None = None
-    client_secret: Secret | None = Field(default=None, repr=False)
-    grant_type: Name | None = None
-    refresh_token: Secret | None = Field(default=None, repr=False)
+    client_id: Name | None = Field(default=None, validation_alias=_either_spelling("client_id"))
+    client_secret: Secret | None = Field(
+        default=None, repr=False, validation_alias=_either_spelling("client_secret")
+    )
+    grant_type: Name | None = Field(default=None, validation_alias=_either_spelling("grant_type"))
+    refresh_token: Secret | None = Field(
+        default=None, repr=False, validation_alias=_either_spelling("refresh_token")
+    )
 
 
 class OAuthAccessTokenResponse(WireModel):
@@ -195,3 +213,19 @@ class OAuthAccessTokenResponse(WireModel):
     token_type: str = "Bearer"
     expires_in: int
     refresh_token: str = Field(repr=False)
+
+
+class AppAuthInfo(WireModel):
+    """Body of Kibo's older app ticket: the client's id and its secret."""
+
+    application_id: Name | None = None
+    shared_secret: Secret | None = Field(default=None, repr=False)
+
+
+class AuthTicket(WireModel):
+    """Kibo's app ``AuthTicket``: the older app ticket's tokens and when each expires."""
+
+    access_token: str = Field(repr=False)
+    access_token_expiration: Timestamp
+    refresh_token: str = Field(repr=False)
+    refresh_token_expiration: Timestamp

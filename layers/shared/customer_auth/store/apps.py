@@ -31,6 +31,17 @@ class AppTable(Table):
             items.app_refresh_from(refresh) if refresh else None,
         )
 
+    def get_app_refresh(self, refresh_digest: str) -> AppRefreshToken | None:
+        with _unavailable_on_failure():
+            found = self._db.get_item(
+                TableName=self._table, Key=items.app_refresh_key(refresh_digest), ConsistentRead=True
+            ).get("Item")
+        return items.app_refresh_from(found) if found else None
+
+    def delete_app_refresh(self, refresh_digest: str) -> None:
+        with _unavailable_on_failure():
+            self._db.delete_item(TableName=self._table, Key=items.app_refresh_key(refresh_digest))
+
     def put_app_refresh(self, token: AppRefreshToken) -> None:
         with _unavailable_on_failure():
             self._db.put_item(

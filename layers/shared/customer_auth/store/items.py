@@ -118,6 +118,7 @@ APP_REFRESH = Codec(
     kind="appRefresh",
     key=lambda t: app_refresh_key(t.digest),
     from_key={"digest": "APPREFRESH#"},
+    sparse={"legacy_ticket"},  # stored only when true: the OAuth route's items keep their layout
 )
 ACCOUNT = Codec(
     StoredAccount,

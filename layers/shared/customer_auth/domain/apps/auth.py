@@ -1,9 +1,11 @@
-"""Application authentication: OAuth client credentials and refresh, minting app tokens."""
+"""Application authentication: OAuth client credentials and refresh, and Kibo's older app ticket
+(application id and shared secret, refresh-ticket, delete), both minting the same app tokens."""
 
 import hmac
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from ...models.auth import AuthTicket
 from ...tokens.jwt import InvalidJwt, JwtCodec
 from ...tokens.opaque import new_opaque_token, token_digest
 from ..kernel.caller import Caller
@@ -27,6 +29,17 @@ class AppTokens:
     access_token: str = field(repr=False)
     expires_in: int
     refresh_token: str = field(repr=False)
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+
+    def as_ticket(self) -> AuthTicket:
+        """Kibo's app ``AuthTicket``: the older app ticket's answer."""
+        return AuthTicket(
+            access_token=self.access_token,
+            access_token_expiration=self.access_expires_at,
+            refresh_token=self.refresh_token,
+            refresh_token_expiration=self.refresh_expires_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +75,38 @@ class AppAuthService:
             raise InvalidParameter("refresh_token is required.", field="refresh_token")
         if refresh_token:
             return self._renew(client_id, client_secret, refresh_token)
+        return self._issue(client_id, client_secret, legacy_ticket=False)
+
+    def authenticate_app(self, application_id: str | None, shared_secret: str | None) -> AppTokens:
+        """Kibo's older app ticket: the client's id and secret under Kibo's ``AppAuthInfo`` names."""
+        if not application_id:
+            raise InvalidParameter("applicationId is required.", field="applicationId")
+        if not shared_secret:
+            raise InvalidParameter("sharedSecret is required.", field="sharedSecret")
+        return self._issue(application_id, shared_secret, legacy_ticket=True)
+
+    def refresh_app_ticket(self, refresh_token: str | None) -> AppTokens:
+        """A new older-style ticket for the refresh token's client; the token is spent. Only a
+        token minted as such a ticket renews on its own (an OAuth one needs the client's secret)."""
+        if not refresh_token:
+            raise InvalidParameter("refreshToken is required.", field="refreshToken")
+        retry = Retry()  # a lost race re-reads: if another renewal used the token, it is refused
+        while True:
+            with retry:
+                stored = self._store.get_app_refresh(token_digest(refresh_token))
+                if stored is None or not stored.legacy_ticket or stored.expires_at <= self._clock():
+                    raise InvalidCredentials(_BAD_REFRESH)
+                client = self._store.get_client(stored.client_id)
+                if client is None or not client.enabled:
+                    raise InvalidCredentials(_BAD_REFRESH)
+                tokens, record = self._mint(client, legacy_ticket=True)
+                if not self._store.rotate_app_refresh(stored, record):
+                    raise InvalidCredentials(_BAD_REFRESH)
+                return tokens
+
+    def _issue(self, client_id: str, client_secret: str, *, legacy_ticket: bool) -> AppTokens:
         client = self._verified_client(self._store.get_client(client_id), client_secret)
-        tokens, record = self._mint(client)
+        tokens, record = self._mint(client, legacy_ticket=legacy_ticket)
         self._store.put_app_refresh(record)
         return tokens
 
@@ -79,7 +122,7 @@ class AppAuthService:
                     or stored.expires_at <= self._clock()
                 ):
                     raise InvalidCredentials(_BAD_REFRESH)
-                tokens, record = self._mint(client)
+                tokens, record = self._mint(client, legacy_ticket=False)
                 if not self._store.rotate_app_refresh(stored, record):
                     raise InvalidCredentials(_BAD_REFRESH)
                 return tokens
@@ -91,7 +134,7 @@ class AppAuthService:
             raise InvalidCredentials(_BAD_CLIENT)
         return client
 
-    def _mint(self, client: AppClient) -> tuple[AppTokens, AppRefreshToken]:
+    def _mint(self, client: AppClient, *, legacy_ticket: bool) -> tuple[AppTokens, AppRefreshToken]:
         # The tenant's sites travel in the token, so every route can refuse a site header that
         # names no site of the tenant without reading the table. A site added to the tenant is
         # usable with the next app token, as a changed behavior is.
@@ -117,8 +160,28 @@ class AppAuthService:
             digest=token_digest(refresh_token),
             client_id=client.client_id,
             expires_at=now + timedelta(seconds=self._lifetimes.refresh_seconds),
+            legacy_ticket=legacy_ticket,
         )
-        return AppTokens(access_token, self._lifetimes.access_seconds, refresh_token), record
+        tokens = AppTokens(
+            access_token,
+            self._lifetimes.access_seconds,
+            refresh_token,
+            access_expires_at=access_expires,
+            refresh_expires_at=record.expires_at,
+        )
+        return tokens, record
+
+
+@dataclass(frozen=True, slots=True)
+class AppTicketDeletion:
+    """Kibo's ``deleteAppAuthTicket``: it needs the table only, not the signing keys."""
+
+    _store: AppStore
+
+    def delete(self, refresh_token: str) -> None:
+        """The refresh token (of either route) no longer renews; an unknown one is no error, so the
+        answer tells nothing about the token (as OAuth's revocation, RFC 7009)."""
+        self._store.delete_app_refresh(token_digest(refresh_token))
 
 
 def caller_from_app_token(jwt: JwtCodec, token: str, clock: Clock) -> Caller:

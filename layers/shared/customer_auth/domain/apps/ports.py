@@ -15,7 +15,13 @@ class AppStore(Protocol):
         self, client_id: str, refresh_digest: str
     ) -> tuple[AppClient | None, AppRefreshToken | None]: ...
 
+    def get_app_refresh(self, refresh_digest: str) -> AppRefreshToken | None:
+        """The app refresh token with this digest, read consistently (a just-minted one is found)."""
+
     def put_app_refresh(self, token: AppRefreshToken) -> None: ...
+
+    def delete_app_refresh(self, refresh_digest: str) -> None:
+        """The app refresh token with this digest gone, if there was one."""
 
     def rotate_app_refresh(self, old: AppRefreshToken, new: AppRefreshToken) -> bool:
         """Replace ``old`` by ``new`` if ``old`` is still unused; ``False`` otherwise, and

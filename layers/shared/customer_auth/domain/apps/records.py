@@ -20,3 +20,6 @@ class AppRefreshToken:
     digest: str
     client_id: str
     expires_at: datetime
+    legacy_ticket: bool = False
+    """Minted by Kibo's older app ticket (``authtickets``): it renews alone at ``refresh-ticket``.
+    The OAuth route's tokens renew only with the client's secret beside them."""
