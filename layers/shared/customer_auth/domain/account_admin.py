@@ -26,6 +26,7 @@ from .caller import Caller
 from .clock import Clock
 from .errors import ConcurrentUpdate, Conflict, NotFound, Unavailable
 from .identity import checked_email, checked_username
+from .notices import account_deleted, send_notice
 from .ports import AccountAdminStore, EventOutbox, OutboxEvent
 from .records import AccountChange, AccountUpdate, Login, normalize_identifier
 from .retry import Retry
@@ -156,6 +157,9 @@ class AccountAdminService:
                     login = marked
                 self._store.clear_account_partition(caller.tenant_id, account_id)
                 self._store.delete_account(stored, login)
+                if login is not None:
+                    email = login.email or stored.account.email_address
+                    send_notice(self._outbox, account_deleted(login, caller.site_id, email, self._clock()))
                 return
 
 

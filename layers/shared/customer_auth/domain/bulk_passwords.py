@@ -16,6 +16,7 @@ from .errors import (
     NotFound,
     Unavailable,
 )
+from .notices import password_changed, send_notice
 from .passwords import check_importable_hash, check_password_policy
 from .records import UNKNOWN_DEVICE, account_in_step
 from .retry import Retry
@@ -138,4 +139,8 @@ class BulkPasswordService(CredentialService):
                 else:  # refused above; here for the type checker
                     raise InvalidParameter("newPassword is required.", field="newPassword")
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
+                if external is None:  # an imported hash is a migration, not a change to tell of
+                    send_notice(
+                        self._outbox, password_changed(after, caller.site_id, "Change-Passwords", now)
+                    )
                 return

@@ -8,8 +8,9 @@ from ..models.auth import CustomerPasswordInfo, LoginState
 from .caller import Caller
 from .clock import Clock
 from .errors import Forbidden, InvalidCredentials, InvalidParameter, NotFound
+from .notices import password_changed, send_notice
 from .passwords import PasswordHasher, check_password_policy
-from .ports import SessionStore
+from .ports import EventOutbox, SessionStore
 from .records import (
     UNKNOWN_DEVICE,
     Login,
@@ -29,6 +30,8 @@ class CredentialService:
     _hasher: Callable[[], PasswordHasher]
     """Built on first use: locking and reading the login state never hash, so never load argon2."""
     _clock: Clock
+    _outbox: Callable[[], EventOutbox] | None = None
+    """Where ``PasswordChanged`` notices go (built on first use)."""
 
     def change_password(
         self, caller: Caller, account_id: int, info: CustomerPasswordInfo, *, unlock: bool
@@ -68,6 +71,7 @@ class CredentialService:
                 new_hash = new_hash or self._hasher().hash(info.new_password)
                 after = login.with_password(new_hash, now, unlock=unlock)
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
+                send_notice(self._outbox, password_changed(after, caller.site_id, "Change-Password", now))
                 return
 
     def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:

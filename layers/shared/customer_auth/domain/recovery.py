@@ -15,6 +15,7 @@ from .clock import Clock
 from .code_mail import CodeMail, CodeOutcome
 from .codes import CodeRedeemed, CodeRules, OneTimeCode, long_code_digest, new_long_code
 from .errors import InvalidCredentials, InvalidParameter
+from .notices import password_changed, send_notice
 from .passwords import PasswordHasher, check_password_policy
 from .ports import CodeStore, EventOutbox
 from .records import NO_ACCOUNT, Login, StoredAccount, account_in_step, normalize_identifier
@@ -55,6 +56,7 @@ class RecoveryService:
     ) -> None:
         self._store = store
         self._mail = CodeMail(store, outbox, RESET_EVENT, UNMATCHED_EVENT, "confirmationCode")
+        self._outbox = outbox
         self._hasher = hasher
         """Built on first use: Reset-Password never hashes, so never loads argon2."""
         self._clock = clock
@@ -136,7 +138,10 @@ class RecoveryService:
                     field="newPassword",
                 )
                 new_hash = new_hash or self._hasher().hash(info.new_password)
-                self._store.redeem_code(_redeemed(stored, found.code, login, new_hash, now))
+                redeemed = _redeemed(stored, found.code, login, new_hash, now)
+                self._store.redeem_code(redeemed)
+                changed = password_changed(redeemed.login_after, site_id, "Update-Forgotten-Password", now)
+                send_notice(self._outbox, changed)
                 return
 
 

@@ -40,7 +40,7 @@ from ..domain.records import (
     SessionToken,
     StoredAccount,
 )
-from ..domain.tenants import SignInPolicy, Tenant, TokenPolicy, TwoFactorPolicy
+from ..domain.tenants import MailSettings, SignInPolicy, Tenant, TokenPolicy, TwoFactorPolicy
 from ..models.account import CustomerAccount
 from .codec import TTL_ATTRIBUTE, Codec, Item, codec_of, epoch, from_item, nested, to_item
 
@@ -117,7 +117,8 @@ def _document(account: CustomerAccount) -> str:
 
 # The records' codecs: each names only what its fields' camelCase names and types do not say.
 TENANT = Codec(Tenant, kind="tenant", key=lambda t: tenant_key(t.id), names={"id": "tenantId"})
-nested(SignInPolicy, sparse={"passwordless_sign_in"})  # stored only when on: older tenants keep their layout
+# Switches stored only when on: older tenants keep their layout.
+nested(SignInPolicy, sparse={"passwordless_sign_in", "new_device_notice"})
 CLIENT = Codec(AppClient, kind="client", key=lambda c: client_key(c.client_id))
 APP_REFRESH = Codec(
     AppRefreshToken,
@@ -207,7 +208,7 @@ def identifier_account_id(item: Item) -> int:
     return int(from_item(item)["accountId"])
 
 
-Policy = TokenPolicy | SignInPolicy | TwoFactorPolicy
+Policy = TokenPolicy | SignInPolicy | TwoFactorPolicy | MailSettings
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
@@ -228,3 +229,9 @@ def sign_in_policy_from(data: dict[str, Any]) -> SignInPolicy:
 def two_factor_policy_from(data: dict[str, Any]) -> TwoFactorPolicy:
     """A two-factor policy from its JSON; names left out are off."""
     return codec_of(TwoFactorPolicy).read(data)
+
+
+def mail_settings_from(data: dict[str, Any]) -> MailSettings:
+    """A tenant's mail settings from their JSON (``sender``, ``shopName``, ``linkBase``,
+    ``locale``); names left out take their defaults."""
+    return codec_of(MailSettings).read(data)
