@@ -8,6 +8,8 @@ Works against whatever DynamoDB boto3 is pointed at: the standard AWS environmen
     python -m tools.operator tenant put --id 1000 --name Acme --two-factor fingerprint,region
     python -m tools.operator tenant put --id 1000 --name Acme --password-reset-minutes 30
     python -m tools.operator tenant put --id 1000 --name Acme --passwordless-sign-in
+    python -m tools.operator tenant put --id 1000 --name Acme --mail-sender "Acme <no-reply@acme.example>" \
+        --mail-shop-name "Acme Store" --mail-link-base https://acme.example/account --mail-locale de
     python -m tools.operator client create --tenant-id 1000 --name storefront --all-behaviors
     python -m tools.operator seed tools/local_api/seed.json
 """
@@ -46,6 +48,7 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
         token_policy=items.token_policy_from(spec.get("tokenPolicy", {})),
         sign_in_policy=items.sign_in_policy_from(_sign_in_spec(spec)),
         two_factor_policy=items.two_factor_policy_from(spec.get("twoFactorPolicy", {})),
+        mail=items.mail_settings_from(spec["mail"]) if spec.get("mail") else None,
     )
 
 
@@ -148,6 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         help="shoppers may sign in with a code sent to their email (off)",
     )
     put.add_argument(
+        "--new-device-notice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="email the shopper of a sign-in from a device or region the login does not trust yet (off)",
+    )
+    put.add_argument("--mail-sender", help="the From address of the tenant's email (an SES identity)")
+    put.add_argument("--mail-shop-name", help="the shop's name in the email (the tenant's name)")
+    put.add_argument("--mail-link-base", help="the shop's page the email links to (no link)")
+    put.add_argument("--mail-locale", help="the email's language, English when no template has it (en)")
+    put.add_argument(
         "--two-factor",
         type=_two_factor,
         help="when sign-in asks for a code: off, always, fingerprint, region or fingerprint,region (off)",
@@ -195,6 +208,13 @@ def main(argv: list[str] | None = None) -> int:
                 requireLetterAndDigit=args.require_letter_and_digit,
                 passwordResetMinutes=args.password_reset_minutes,
                 passwordlessSignIn=args.passwordless_sign_in,
+                newDeviceNotice=args.new_device_notice,
+            )
+            mail = _given(
+                sender=args.mail_sender,
+                shopName=args.mail_shop_name,
+                linkBase=args.mail_link_base,
+                locale=args.mail_locale,
             )
             saved = provision_tenant(
                 store,
@@ -207,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                         "tokenPolicy": policy,
                         "signInPolicy": sign_in,
                         "twoFactorPolicy": args.two_factor or {},
+                        "mail": mail,
                     }
                 ),
             )
@@ -220,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
                         "signInPolicy": {
                             **items.policy_json(saved.sign_in_policy),
                             "passwordlessSignIn": saved.sign_in_policy.passwordless_sign_in,
+                            "newDeviceNotice": saved.sign_in_policy.new_device_notice,
                         },
                         "twoFactorPolicy": items.policy_json(saved.two_factor_policy),
+                        "mail": items.policy_json(saved.mail) if saved.mail else {},
                     }
                 )
             )

@@ -5,7 +5,9 @@ Local keeping its data on disk (see backends.py), unless AWS_ENDPOINT_URL_DYNAMO
 another one; the signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
 instead of EventBridge; password-reset codes to password-resets.jsonl beside it, passwordless
-sign-in codes to otp-sign-in-codes.jsonl.
+sign-in codes to otp-sign-in-codes.jsonl, security notices to their own files; and each event's
+email, rendered from the mailer's templates, to an .eml file in local-outbox/mail/, which the
+mailbox page (/mailbox) shows.
 """
 
 import argparse
@@ -18,6 +20,7 @@ from typing import Any
 
 import boto3
 
+from customer_auth.mail.local import mail_folder
 from customer_auth.outbox import LOCAL_FILES
 
 from .. import dynamodb_local, local_env
@@ -85,11 +88,13 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
     """Provision the table, keys and seed in the chosen DynamoDB, then serve until interrupted."""
     table, document, clients = provision(args.host, args.port, args.seed, embedded_endpoint, backend)
 
+    from .mailbox import Mailbox
     from .router import Router
     from .server import make_server
 
     router = Router()
-    server = make_server(router, args.host, args.port)
+    mail = mail_folder(os.environ["CODE_OUTBOX_FILE"], os.environ.get("LOCAL_MAIL_DIR"))
+    server = make_server(router, args.host, args.port, Mailbox(mail))
     host, port = server.server_address[:2]
     _banner(
         f"http://{host!s}:{port}",
@@ -100,6 +105,7 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
         clients,
         [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
         os.environ["CODE_OUTBOX_FILE"],
+        mail,
     )
     try:
         server.serve_forever()
@@ -145,6 +151,7 @@ def _banner(
     clients: list[dict[str, Any]],
     routes: list[str],
     outbox: str,
+    mail: Path,
 ) -> None:
     tenant = document["tenant"]
     site = tenant["sites"][0]["id"] if tenant.get("sites") else ""
@@ -162,6 +169,8 @@ operator tool on this table:
 password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
 email changes (Update account, one JSON line each): {Path(outbox).with_name(LOCAL_FILES["AccountEmailChanged"])}
 passwordless sign-in codes (otp/request, one JSON line per code; off until the operator turns it on): {Path(outbox).with_name(LOCAL_FILES["OtpSignInRequested"])}
+security notices (password changed, new-device sign-in, account deleted): {Path(outbox).parent}/{{{",".join(LOCAL_FILES[t].removesuffix(".jsonl") for t in ("PasswordChanged", "NewDeviceSignIn", "AccountDeleted"))}}}.jsonl
+mailbox (every email above as the shopper gets it, rendered by the mailer's templates): {base}/mailbox  (.eml files in {mail})
 API docs: {base}/api/docs (Swagger UI; the OpenAPI document is {base}/api/docs/openapi.json)
 
 # ready to paste (needs jq):
