@@ -241,7 +241,6 @@ def main(argv: list[str] | None = None) -> int:
                         "signInPolicy": {
                             **items.policy_json(saved.sign_in_policy),
                             "passwordlessSignIn": saved.sign_in_policy.passwordless_sign_in,
-                            "newDeviceNotice": saved.sign_in_policy.new_device_notice,
                         },
                         "twoFactorPolicy": items.policy_json(saved.two_factor_policy),
                         "mail": items.policy_json(saved.mail) if saved.mail else {},

@@ -145,6 +145,15 @@ class MailPipeline:
         ).get("Messages", [])
         return messages
 
+    def queued_events(self) -> list[dict[str, Any]]:
+        """The EventBridge events queued since the last call (taken off the queue, nothing mailed)."""
+        found: list[dict[str, Any]] = []
+        while messages := self.receive():
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
     def lambda_event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """Lambda's SQS event for these messages."""
         arn = self._arn(self.queue)

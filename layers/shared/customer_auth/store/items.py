@@ -15,8 +15,11 @@
 | access token    | ACCESS#{sha256}             | ACCESS           | yes             | ACCESS          |
 | refresh token   | REFRESH#{sha256}            | REFRESH          | yes             | REFRESH         |
 | (never stored)  | LOGINID#{tenant}#{nfkc-fold}| NEVER            | -               | -               |
+| mail sent       | MAILER#IDEMPOTENCY          | {function}#{md5} | yes             | (powertools)    |
 
-Every key is spread by an id or a digest: no write path touches a shared hot item.
+Every key is spread by an id or a digest: no write path touches a shared hot item. The mailer's
+idempotency records (written by powertools, not by this store) share one partition, each event
+its own item.
 
 Each record is stored by one declared ``Codec`` (``codec.py``): its fields under their camelCase
 names, with only the exceptions listed below. A new field of a record needs no edit here unless its
