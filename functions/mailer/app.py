@@ -42,9 +42,12 @@ class MailNotSent(Exception):
     """A send that failed, named by its event and its error's type only (retried, then dead-lettered)."""
 
 
-def _about(event: dict[str, Any]) -> dict[str, Any]:
+def _about(event: Any) -> dict[str, Any]:
     """What a log line may say of an event: its id, type and whose it is (no address, no code)."""
-    detail = event.get("detail") or {}
+    if not isinstance(event, dict):
+        return {}
+    found = event.get("detail")
+    detail: dict[str, Any] = found if isinstance(found, dict) else {}
     return {
         "eventId": event.get("id"),
         "detailType": event.get("detail-type"),
@@ -78,7 +81,7 @@ def deliver() -> Callable[..., dict[str, Any]]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    event: dict[str, Any] = {}
+    event: Any = {}
     try:
         event = json.loads(record.body)
         deliver()(event=event)
@@ -90,7 +93,10 @@ def record_handler(record: SQSRecord) -> None:
         )
         logger.warning("mail failed; SQS retries it", extra={**_about(event), "error": reason})
         # Raised afresh, without the original: its message may quote what was being sent.
-        raise MailNotSent(f"{event.get('detail-type', 'event')} {event.get('id', '')}: {reason}") from None
+        about = _about(event)
+        raise MailNotSent(
+            f"{about.get('detailType', 'event')} {about.get('eventId', '')}: {reason}"
+        ) from None
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)

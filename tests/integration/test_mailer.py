@@ -345,3 +345,13 @@ def test_the_rule_queues_every_mailed_event_and_no_decoy(mail: MailPipeline) -> 
         for m in messages:
             mail.sqs.delete_message(QueueUrl=mail.queue, ReceiptHandle=m["ReceiptHandle"])
     assert sorted(queued) == sorted(KINDS)
+
+
+def test_a_message_that_is_no_event_fails_without_quoting_it(mail: MailPipeline, logs: Logs) -> None:
+    mail.sqs.send_message(QueueUrl=mail.queue, MessageBody="not an event: secret-ish 424242")
+
+    assert len(mail.poll()) == 1
+    logged = logs.text()
+    assert '"error":"JSONDecodeError"' in logged
+    assert "424242" not in logged
+    assert mail.sent() == []
