@@ -45,7 +45,7 @@ class Asked:
 
 ASKED = (
     Asked(
-        "MailFromAddress",
+        "MailSender",
         "MAIL_FROM",
         "the address the codes' emails come from (an SES-verified address or domain)",
     ),

@@ -14,6 +14,7 @@ TableName output>. AWS_ENDPOINT_URL_DYNAMODB points it at any other DynamoDB.
     make operator ARGS="tenant set --id 1000 --site 2001:Outlet --remove-site 2000"
     make operator ARGS="tenant set --id 1001 --name Acme --site 3000:Storefront"      (a new tenant)
     make operator ARGS="tenant set --id 1001 --name Acme --site 3000:Storefront --replace"
+    make operator ARGS="tenant set --id 1000 --mail-sender 'Acme <no-reply@acme.example>' --mail-locale de"
     make operator ARGS="client create --tenant-id 1000 --name storefront --all-behaviors"
     make operator ARGS="seed tools/local_api/seed.json"
 """
@@ -122,6 +123,7 @@ def tenant_from_spec(spec: dict[str, Any]) -> Tenant:
         token_policy=items.token_policy_from(spec.get("tokenPolicy", {})),
         sign_in_policy=items.sign_in_policy_from(_sign_in_spec(spec)),
         two_factor_policy=items.two_factor_policy_from(spec.get("twoFactorPolicy", {})),
+        mail=items.mail_settings_from(spec["mail"]) if spec.get("mail") else None,
     )
 
 
@@ -178,8 +180,10 @@ def tenant_json(tenant: Tenant) -> dict[str, Any]:
         "signInPolicy": {
             **items.policy_json(tenant.sign_in_policy),
             "passwordlessSignIn": tenant.sign_in_policy.passwordless_sign_in,
+            "newDeviceNotice": tenant.sign_in_policy.new_device_notice,
         },
         "twoFactorPolicy": items.policy_json(tenant.two_factor_policy),
+        "mail": items.policy_json(tenant.mail) if tenant.mail else {},
     }
 
 
@@ -269,6 +273,16 @@ def _parser() -> argparse.ArgumentParser:
         help="shoppers may sign in with a code sent to their email (off)",
     )
     put.add_argument(
+        "--new-device-notice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="email the shopper of a sign-in from a device or region the login does not trust yet (off)",
+    )
+    put.add_argument("--mail-sender", help="the From address of the tenant's email (an SES identity)")
+    put.add_argument("--mail-shop-name", help="the shop's name in the email (the tenant's name)")
+    put.add_argument("--mail-link-base", help="the shop's page the email links to (no link)")
+    put.add_argument("--mail-locale", help="the email's language, English when no template has it (en)")
+    put.add_argument(
         "--two-factor",
         type=_two_factor,
         help="when sign-in asks for a code: off, always, fingerprint, region or fingerprint,region (off)",
@@ -322,8 +336,15 @@ def _change(args: argparse.Namespace) -> TenantChange:
             require_letter_and_digit=args.require_letter_and_digit,
             password_reset_minutes=args.password_reset_minutes,
             passwordless_sign_in=args.passwordless_sign_in,
+            new_device_notice=args.new_device_notice,
         ),
         two_factor_policy=args.two_factor or {},
+        mail=_given(
+            sender=args.mail_sender,
+            shop_name=args.mail_shop_name,
+            link_base=args.mail_link_base,
+            locale=args.mail_locale,
+        ),
     )
 
 

@@ -120,3 +120,58 @@ def test_built_function_runs_its_sample(
         assert origin is not None, module
         assert Path(origin).is_relative_to(LAYER), f"{module} came from {origin}, not the built layer"
     assert result["moto"] is False
+
+
+def test_the_built_mailer_renders_from_the_built_layers_templates_and_sends_through_ses(
+    built: Path, served_world: World, moto_server: str
+) -> None:
+    """The mailer's templates and Jinja2 are in the built layer: the built function mails an event
+    (in the SQS event Lambda gives it) through SES on the served moto."""
+    import boto3
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    assert (LAYER / "customer_auth" / "mail" / "templates" / "en" / "password_changed.html").exists()
+    assert (LAYER / "jinja2" / "__init__.py").exists()
+    boto3.client("sesv2").create_email_identity(EmailIdentity="shop.example")
+    event = {
+        "version": "0",
+        "id": "built-mailer-event-1",
+        "detail-type": "PasswordChanged",
+        "source": "customer-auth",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "tenantId": 100,
+            "siteId": 200,
+            "accountId": 1,
+            "userId": "u1",
+            "userName": "ada@example.com",
+            "emailAddress": "ada@example.com",
+            "via": "Change-Password",
+            "changedAt": "2026-01-01T00:00:00+00:00",
+        },
+    }
+    record = {
+        "messageId": "m1",
+        "receiptHandle": "r1",
+        "body": json.dumps(event),
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mail",
+        "awsRegion": "us-east-1",
+    }
+    os.environ["MAIL_SENDER"] = "Shop <no-reply@shop.example>"
+    try:
+        result = _invoke_built("MailerFunction", {"Records": [record]}, moto_server)
+    finally:
+        del os.environ["MAIL_SENDER"]
+
+    assert result["response"] == {"batchItemFailures": []}
+    assert result["moto"] is False
+    (sent,) = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert "Subject: Your Acme password was changed" in sent.raw_data

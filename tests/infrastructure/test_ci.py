@@ -31,3 +31,8 @@ def test_ci_run_installs_java_for_the_dynamodb_local_leg_and_runs_make_test() ->
     assert re.search(r"^make --no-print-directory uv-wheel$", CI_RUN, re.MULTILINE)
     assert re.search(r"^make --no-print-directory dynamodb-local$", CI_RUN, re.MULTILINE)
     assert CI_RUN.rstrip().endswith("make test")
+
+
+def test_ci_run_installs_chromium_and_its_driver_for_the_browser_tests() -> None:
+    assert "packages+=(chromium)" in CI_RUN
+    assert "packages+=(chromium-driver)" in CI_RUN

@@ -1,5 +1,6 @@
 """What a function's cold start imports: not the X-Ray SDK unless the XRaySubsegments parameter
-asks for its subsegments, and not email_validator until a request has an address to check; and
+asks for its subsegments, not email_validator until a request has an address to check, and never
+Jinja2 (only the mailer, which no route is, renders templates); and
 that it imports with the garbage collector paused, its heap frozen once it is built."""
 
 import json
@@ -29,6 +30,7 @@ from customer_auth.api import observability
 result = {
     "xray": "aws_xray_sdk" in sys.modules,
     "email_validator": "email_validator" in sys.modules,
+    "jinja2": "jinja2" in sys.modules,
     "tracer": observability.tracer is not None,
     "collections_during_import": len(collections),
     "collector_enabled_after": gc.isenabled(),
@@ -91,12 +93,13 @@ def default_cold_imports() -> dict[str, dict[str, Any]]:
         return dict(zip(FUNCTIONS, pool.map(lambda f: _cold_import(f, None), FUNCTIONS), strict=True))
 
 
-def test_no_function_imports_the_xray_sdk_or_email_validator_at_cold_start_by_default(
+def test_no_function_imports_the_xray_sdk_email_validator_or_jinja2_at_cold_start_by_default(
     default_cold_imports: dict[str, dict[str, Any]],
 ) -> None:
     results = default_cold_imports
     assert {f: r for f, r in results.items() if r["xray"] or r["tracer"]} == {}
     assert {f: r for f, r in results.items() if r["email_validator"]} == {}
+    assert {f: r for f, r in results.items() if r["jinja2"]} == {}
 
 
 def test_every_function_imports_with_the_collector_paused_then_frozen_and_resumed(

@@ -60,7 +60,7 @@ def samconfig(tmp_path: Path) -> Path:
 MAILER_TEMPLATE: dict[str, Any] = {
     "Parameters": {
         **sam_template.template()["Parameters"],
-        "MailFromAddress": {"Type": "String", "Default": ""},
+        "MailSender": {"Type": "String", "Default": ""},
     }
 }
 """The template with the mailer's sender parameter (the mail branch adds it to template.yaml)."""
@@ -80,7 +80,7 @@ def test_the_first_deploy_asks_once_for_the_region_and_the_sender_and_keeps_them
 
     written = deploy.configure("prod", {}, config=samconfig, template=MAILER_TEMPLATE, ask=ask)
 
-    assert written == ["region = eu-west-1", "MailFromAddress = codes@shop.example"]
+    assert written == ["region = eu-west-1", "MailSender = codes@shop.example"]
     assert questions[0] == "AWS region for the prod stack [us-east-1]: "
     assert len(questions) == 3  # the wrong address was asked again
     config = tomllib.loads(samconfig.read_text())
@@ -90,7 +90,7 @@ def test_the_first_deploy_asks_once_for_the_region_and_the_sender_and_keeps_them
     }
     overrides = config["prod"]["deploy"]["parameters"]["parameter_overrides"]
     assert overrides == (
-        "DeploymentType=Canary10Percent10Minutes LogRetentionDays=90 MailFromAddress=codes@shop.example"
+        "DeploymentType=Canary10Percent10Minutes LogRetentionDays=90 MailSender=codes@shop.example"
     )
     assert "# 10% of traffic for 10 minutes" in samconfig.read_text()  # the comments are kept
     assert config["dev"] == tomllib.loads((ROOT / "samconfig.toml").read_text())["dev"]
@@ -110,7 +110,7 @@ def test_off_a_terminal_the_values_come_from_the_command_line_or_the_environment
         "dev", {"MAIL_FROM": "no-reply@shop.example"}, config=samconfig, template=MAILER_TEMPLATE
     )
 
-    assert written == ["region = ap-southeast-2", "MailFromAddress = no-reply@shop.example"]
+    assert written == ["region = ap-southeast-2", "MailSender = no-reply@shop.example"]
 
 
 def test_off_a_terminal_a_missing_value_is_one_line_naming_the_variable_that_gives_it(

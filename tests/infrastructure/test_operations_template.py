@@ -117,7 +117,7 @@ def test_every_alarm_notifies_the_optional_sns_topic() -> None:
     assert topic["Condition"] == "HasAlarmEmail"
     assert topic["Properties"]["Subscription"] == [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}]
     alarms = _alarms()
-    assert len(alarms) == 2 * len(FUNCTIONS) + 4
+    assert len(alarms) == 2 * len(FUNCTIONS) + 5  # the API, DynamoDB twice, refresh reuse, mail dead letters
     for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == ALARM_TOPIC_ACTIONS, name
         assert alarm["TreatMissingData"] == "notBreaching", name

@@ -87,6 +87,7 @@ DYNAMODB_ACTIONS = {
         "dynamodb:PutItem",
         "dynamodb:ConditionCheckItem",
     },
+    "MailerFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     "JwksFunction": set(),
     "ApiDocsFunction": set(),
     "NotFoundFunction": set(),
@@ -142,3 +143,74 @@ def test_runtime_architecture_layer_and_api_throttling() -> None:
     assert RESOURCES["SharedLayer"]["Metadata"]["BuildMethod"] == "python3.13"
     throttling = RESOURCES["HttpApi"]["Properties"]["DefaultRouteSettings"]
     assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(throttling)
+
+
+PUBLISHERS = {
+    "TwoFactorRequestFunction",
+    "ResetPasswordFunction",
+    "OtpRequestFunction",
+    "UpdateAccountFunction",
+    "SignInFunction",
+    "ChangePasswordFunction",
+    "UpdateForgottenPasswordFunction",
+    "ChangePasswordsFunction",
+    "DeleteAccountFunction",
+}
+"""The functions that put codes or security notices on the code bus."""
+
+
+def test_only_the_functions_that_publish_may_put_events_on_the_code_bus() -> None:
+    def puts(properties: dict[str, Any]) -> bool:
+        return {"EventBridgePutEventsPolicy": {"EventBusName": {"Ref": "CodeDeliveryBus"}}} in properties.get(
+            "Policies", []
+        )
+
+    assert {name for name, p in FUNCTIONS.items() if puts(p)} == PUBLISHERS
+    for name in PUBLISHERS:
+        assert sam_template.own_environment(name)["CODE_EVENT_BUS_NAME"] == {"Ref": "CodeDeliveryBus"}
+
+
+def test_the_mailer_reads_only_tenants_and_writes_only_its_idempotency_records() -> None:
+    statements = [s for p in FUNCTIONS["MailerFunction"]["Policies"] for s in p.get("Statement", [])]
+    table = [s for s in statements if s["Resource"] == {"Fn::GetAtt": "AuthTable.Arn"}]
+    assert {tuple(s["Action"]): s["Condition"] for s in table} == {
+        ("dynamodb:GetItem",): {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}},
+        ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"): {
+            "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["MAILER#IDEMPOTENCY"]}
+        },
+    }
+    (ses,) = [s for s in statements if s not in table]
+    assert set(ses["Action"]) == {"ses:SendEmail", "ses:SendRawEmail"}
+    arns = [resource["Fn::Sub"][0] for resource in ses["Resource"]]
+    assert arns == [
+        "arn:${AWS::Partition}:ses:${Region}:${AWS::AccountId}:identity/*",
+        "arn:${AWS::Partition}:ses:${Region}:${AWS::AccountId}:configuration-set/${Name}",
+    ]
+    # The mailer reads no signing key: it needs none.
+    assert not any(
+        "AWSSecretsManagerGetSecretValuePolicy" in p for p in FUNCTIONS["MailerFunction"]["Policies"]
+    )
+
+
+def test_the_mailer_takes_the_rules_queue_in_batches_reporting_each_failure_and_dead_letters_them() -> None:
+    (event,) = FUNCTIONS["MailerFunction"]["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": "MailQueue.Arn"}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = RESOURCES["MailQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": "MailDeadLetterQueue.Arn"}
+    assert queue["VisibilityTimeout"] >= 6 * FUNCTIONS["MailerFunction"]["Timeout"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert RESOURCES["MailDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    rule = RESOURCES["MailRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "CodeDeliveryBus"}
+    (target,) = rule["Targets"]
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": "MailDeadLetterQueue.Arn"}}
+    alarm = RESOURCES["MailDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": "MailDeadLetterQueue.QueueName"}}
+    ]
+    assert alarm["Threshold"] == 1
+    environment = sam_template.own_environment("MailerFunction")
+    assert set(environment) == {"MAIL_SENDER", "MAIL_REGION", "MAIL_CONFIGURATION_SET", "SMTP_URL"}
+    assert sam_template.template()["Parameters"]["SmtpUrl"]["NoEcho"] is True

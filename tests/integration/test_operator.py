@@ -173,6 +173,7 @@ def test_the_tool_sets_a_tenants_sign_in_policy_which_the_service_then_applies(
         "requireLetterAndDigit": True,
         "passwordResetMinutes": 30,
         "passwordlessSignIn": True,
+        "newDeviceNotice": False,
     }
     stored = runtime.store().get_tenant(9)
     assert stored is not None

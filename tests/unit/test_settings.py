@@ -20,6 +20,11 @@ def test_every_variable_is_read_into_its_field() -> None:
         "CODE_EVENT_BUS_NAME": "bus",
         "CODE_OUTBOX_FILE": "local-outbox/codes.jsonl",
         "RECOVERY_ANSWER_MS": "0",
+        "MAIL_SENDER": "Shop <no-reply@shop.example>",
+        "MAIL_REGION": "eu-west-1",
+        "MAIL_CONFIGURATION_SET": "shop-mail",
+        "SMTP_URL": "",
+        "LOCAL_MAIL_DIR": "local-outbox/mail",
         "UNRELATED": "ignored",
     }
     got = Settings.model_validate(environment)
@@ -35,6 +40,11 @@ def test_every_variable_is_read_into_its_field() -> None:
         "code_event_bus_name": "bus",
         "code_outbox_file": "local-outbox/codes.jsonl",
         "recovery_answer_ms": 0,
+        "mail_sender": "Shop <no-reply@shop.example>",
+        "mail_region": "eu-west-1",
+        "mail_configuration_set": "shop-mail",
+        "smtp_url": None,  # the template's empty parameter: none
+        "local_mail_dir": "local-outbox/mail",
     }
 
 

@@ -5,8 +5,10 @@ Local keeping its data on disk (see backends.py), unless AWS_ENDPOINT_URL_DYNAMO
 another one; the signing keys live in the embedded Secrets Manager. Provisions the seed file's tenant and client.
 Two-factor codes go to a local outbox file (CODE_OUTBOX_FILE, default local-outbox/2fa-codes.jsonl)
 instead of EventBridge; password-reset codes to password-resets.jsonl beside it, passwordless
-sign-in codes to otp-sign-in-codes.jsonl. While it serves, a state file (state.py) tells the
-operator tool where it is.
+sign-in codes to otp-sign-in-codes.jsonl, security notices to their own files; and each event's
+email, rendered from the mailer's templates, to an .eml file in local-outbox/mail/, which the
+mailbox page (/mailbox) shows. While it serves, a state file (state.py) tells the operator tool
+where it is.
 """
 
 import argparse
@@ -22,6 +24,7 @@ from typing import Any
 
 import boto3
 
+from customer_auth.mail.local import mail_folder
 from customer_auth.outbox import LOCAL_FILES
 
 from .. import dynamodb_local, local_env
@@ -115,12 +118,14 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
     """Provision the table, keys and seed in the chosen DynamoDB, then serve until interrupted."""
     table, document, clients = provision(args.host, args.port, args.seed, embedded_endpoint, backend)
 
+    from .mailbox import Mailbox
     from .router import Router
     from .server import make_server
 
     router = Router()
+    mail = mail_folder(os.environ["CODE_OUTBOX_FILE"], os.environ.get("LOCAL_MAIL_DIR"))
     try:
-        server = make_server(router, args.host, args.port)
+        server = make_server(router, args.host, args.port, Mailbox(mail))
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise
@@ -150,6 +155,7 @@ def _serve(args: argparse.Namespace, embedded_endpoint: str, backend: Backend) -
             [f"{r.method:6} {r.path}  ({r.function})" for r in router.routes],
             os.environ["CODE_OUTBOX_FILE"],
             state_file,
+            mail,
         )
         server.serve_forever()
     finally:
@@ -205,6 +211,7 @@ def _banner(
     routes: list[str],
     outbox: str,
     state_file: Path,
+    mail: Path,
 ) -> None:
     tenant = document["tenant"]
     site = tenant["sites"][0]["id"] if tenant.get("sites") else ""
@@ -226,6 +233,8 @@ operator tool on this server (tenants, sites, app clients; tenant set changes on
 password-reset codes (Reset-Password, one JSON line per code): {Path(outbox).with_name(LOCAL_FILES["PasswordResetRequested"])}
 email changes (Update account, one JSON line each): {Path(outbox).with_name(LOCAL_FILES["AccountEmailChanged"])}
 passwordless sign-in codes (otp/request, one JSON line per code; off until the operator turns it on): {Path(outbox).with_name(LOCAL_FILES["OtpSignInRequested"])}
+security notices (password changed, new-device sign-in, account deleted): {Path(outbox).parent}/{{{",".join(LOCAL_FILES[t].removesuffix(".jsonl") for t in ("PasswordChanged", "NewDeviceSignIn", "AccountDeleted"))}}}.jsonl
+mailbox (every email above as the shopper gets it, rendered by the mailer's templates): {base}/mailbox  (.eml files in {mail})
 API docs: {base}/api/docs (Swagger UI; the OpenAPI document is {base}/api/docs/openapi.json)
 
 # ready to paste (needs jq):

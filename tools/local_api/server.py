@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from customer_auth.api.errors import route_refusal
 
+from .mailbox import Mailbox
 from .router import Router
 from .serving import KiboErrors, LocalHttpServer
 
@@ -34,7 +35,9 @@ SWAGGER_PAGE = f"""<!doctype html>
 """Swagger UI (from a CDN) over the API's own OpenAPI document: ``make run`` only, not deployed."""
 
 
-def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
+def make_server(router: Router, host: str, port: int, mailbox: Mailbox | None = None) -> ThreadingHTTPServer:
+    """The server; with ``mailbox``, it also serves the local mailbox page (``/mailbox``)."""
+
     class Handler(KiboErrors):
         protocol_version = "HTTP/1.1"
         # Headers and body go out in separate writes: with Nagle's algorithm on, each reply on a
@@ -54,6 +57,10 @@ def make_server(router: Router, host: str, port: int) -> ThreadingHTTPServer:
                 return
             if self.command == "GET" and url.path == SWAGGER_PATH:
                 self._send(200, {"content-type": "text/html; charset=utf-8"}, SWAGGER_PAGE)
+                return
+            page = mailbox.answer(url.path) if mailbox is not None and self.command == "GET" else None
+            if page is not None:
+                self._send(*page)
                 return
             response = router.request(self.command, url.path, url.query, list(self.headers.items()), body)
             if response is None:  # no catch-all among the routes: answer as it would

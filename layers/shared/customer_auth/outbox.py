@@ -1,9 +1,11 @@
-"""Where codes go to be sent (two-factor, password-reset and passwordless sign-in codes): the tenant's
-mailer listens on an EventBridge bus in AWS; under ``make run`` local files stand in for it."""
+"""Where codes and security notices go to be mailed: the stack's mailer (or the tenant's own)
+listens on an EventBridge bus in AWS; under ``make run`` local files stand in for it, and the same
+emails are rendered into the local mailbox."""
 
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,6 +25,9 @@ LOCAL_FILES = {
     "PasswordResetRequested": "password-resets.jsonl",
     "AccountEmailChanged": "email-changes.jsonl",
     "OtpSignInRequested": "otp-sign-in-codes.jsonl",
+    "PasswordChanged": "password-changes.jsonl",
+    "NewDeviceSignIn": "new-device-sign-ins.jsonl",
+    "AccountDeleted": "account-deletions.jsonl",
 }
 """Under ``make run``, the file (beside the 2FA codes file) each other event type is written to;
 types not named here (decoys that keep timing equal) are not written anywhere locally."""
@@ -31,14 +36,17 @@ types not named here (decoys that keep timing equal) are not written anywhere lo
 class _Log(Protocol):
     def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
 
 class EventBridgeOutbox:
     """Puts one ``TwoFactorCodeRequested`` event on the bus; the tenant's rule routes it to its
     mailer. The event carries the code, so only the mailer's rule should match it."""
 
-    def __init__(self, client: "EventBridgeClient", bus_name: str) -> None:
+    def __init__(self, client: "EventBridgeClient", bus_name: str, log: _Log | None = None) -> None:
         self._events = client
         self._bus = bus_name
+        self._log = log
 
     def deliver(self, delivery: CodeDelivery) -> None:
         self.publish(delivery.event(EVENT_DETAIL_TYPE))
@@ -57,22 +65,33 @@ class EventBridgeOutbox:
                 ]
             )
         except (ClientError, BotoCoreError) as error:
+            self._refused(event, type(error).__name__)
             raise Unavailable(f"EventBridge: {type(error).__name__}") from error
         if response.get("FailedEntryCount", 0):
             code = response["Entries"][0].get("ErrorCode", "unknown")
+            self._refused(event, code)
             raise Unavailable(f"EventBridge refused the event: {code}")
+
+    def _refused(self, event: OutboxEvent, reason: str) -> None:
+        """Said in the log: a security notice that cannot be put is dropped, not retried."""
+        if self._log is not None:
+            self._log.warning(
+                f"{event.detail_type} not put on the bus", extra={"error": reason, **event.log_fields}
+            )
 
 
 class FileOutbox:
     """``make run``'s mailer: one JSON line per event (its detail) in a local file, and a log line
     (without the code) saying where it went. 2FA codes go to ``path``; other events to their
-    ``LOCAL_FILES`` name in the same folder."""
+    ``LOCAL_FILES`` name in the same folder. ``mail`` renders each event's email (the local
+    mailbox)."""
 
     _lock = threading.Lock()
 
-    def __init__(self, path: Path, log: _Log) -> None:
+    def __init__(self, path: Path, log: _Log, mail: Callable[[OutboxEvent], None] | None = None) -> None:
         self._path = path
         self._log = log
+        self._mail = mail
 
     def path_of(self, detail_type: str) -> Path | None:
         if detail_type == EVENT_DETAIL_TYPE:
@@ -85,8 +104,12 @@ class FileOutbox:
 
     def publish(self, event: OutboxEvent) -> None:
         path = self.path_of(event.detail_type)
-        if path is None:
-            return
+        if path is not None:
+            self._write(path, event)
+        if self._mail is not None:
+            self._mail(event)
+
+    def _write(self, path: Path, event: OutboxEvent) -> None:
         line = json.dumps(dict(event.detail)) + "\n"
         try:
             with self._lock:

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import warnings
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
@@ -11,6 +12,12 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
+
+# powertools warns (UserWarning, to stderr) after an invocation that published no metric. Reads and
+# refusals publish none by design, so the warning only ever said that: it printed on each process's
+# first such request (make run's server, every Lambda environment). Metrics that are published
+# still are; only this one message is silenced.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def _xray_subsegments() -> bool:

@@ -143,13 +143,13 @@ def sign_in_service() -> "SignInService":
     from ..domain.sessions.starter import SessionStarter
     from ..domain.signin.password import SignInService
 
-    return SignInService(store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock())
+    return SignInService(store(), _password_hasher(), SessionStarter(jwt_codec()), now_clock(), code_outbox)
 
 
 def credential_service() -> "CredentialService":
     from ..domain.credentials.management import CredentialService
 
-    return CredentialService(store(), _password_hasher, now_clock())
+    return CredentialService(store(), _password_hasher, now_clock(), code_outbox)
 
 
 def ticket_service() -> "TicketService":
@@ -172,7 +172,7 @@ def two_factor_service() -> "TwoFactorService":
 def bulk_password_service() -> "BulkPasswordService":
     from ..domain.credentials.bulk import BulkPasswordService
 
-    return BulkPasswordService(store(), _password_hasher, now_clock())
+    return BulkPasswordService(store(), _password_hasher, now_clock(), code_outbox)
 
 
 def recovery_service() -> "RecoveryService":
@@ -199,20 +199,29 @@ def passwordless_service() -> "PasswordlessService":
 
 @cache
 def code_outbox() -> "EventBridgeOutbox | FileOutbox":
-    """The local outbox file when one is configured (``make run``), else the EventBridge bus: 2FA
-    codes and password-reset codes alike."""
+    """The local outbox file (and mailbox) when one is configured (``make run``), else the
+    EventBridge bus: codes and security notices alike."""
     from ..outbox import EventBridgeOutbox, FileOutbox
+    from .observability import logger
 
     config = settings()
     if config.code_outbox_file:
         from pathlib import Path
 
-        from .observability import logger
+        from ..mail.local import local_mail, mail_folder  # make run's only: it brings Jinja2
 
-        return FileOutbox(Path(config.code_outbox_file), logger)
+        outbox = Path(config.code_outbox_file)
+        mail = local_mail(
+            mail_folder(config.code_outbox_file, config.local_mail_dir),
+            store().get_tenant,
+            config.mail_sender,
+            config.smtp_url.get_secret_value() if config.smtp_url else None,
+            logger,
+        )
+        return FileOutbox(outbox, logger, mail)
     if not config.code_event_bus_name:
         raise RuntimeError("CODE_EVENT_BUS_NAME (or CODE_OUTBOX_FILE) must be set to deliver codes")
-    return EventBridgeOutbox(boto3.client("events", config=_BOTO_CONFIG), config.code_event_bus_name)
+    return EventBridgeOutbox(boto3.client("events", config=_BOTO_CONFIG), config.code_event_bus_name, logger)
 
 
 @cache

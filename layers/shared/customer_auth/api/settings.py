@@ -7,7 +7,7 @@ import os
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class Settings(BaseModel):
@@ -30,6 +30,25 @@ class Settings(BaseModel):
     recovery_answer_ms: int = Field(alias="RECOVERY_ANSWER_MS", default=150, ge=0, le=5_000)
     """Reset-Password, Update-Forgotten-Password and both passwordless routes answer no sooner than
     this: above every path's own time, so timing tells nothing about who has a login."""
+
+    # The mailer (and make run's local mail).
+    mail_sender: str | None = Field(alias="MAIL_SENDER", default=None)
+    """The From address of tenants that set none (an SES identity: ``Shop <no-reply@shop.example>``)."""
+    mail_region: str | None = Field(alias="MAIL_REGION", default=None)
+    """SES's region; absent, the function's own."""
+    mail_configuration_set: str | None = Field(alias="MAIL_CONFIGURATION_SET", default=None)
+    smtp_url: SecretStr | None = Field(alias="SMTP_URL", default=None)
+    """``smtp://user:password@host:587`` or ``smtps://...:465``: send through this server instead
+    of SES (under ``make run``, as well as keeping the .eml files)."""
+    local_mail_dir: str | None = Field(alias="LOCAL_MAIL_DIR", default=None)
+    """Under ``make run``, where each email is kept as an .eml file (default: ``mail/`` beside the
+    local outbox files)."""
+
+    @field_validator("mail_sender", "mail_region", "mail_configuration_set", "smtp_url", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: object) -> object:
+        """The template passes an empty parameter as an empty string."""
+        return None if value == "" else value
 
 
 @cache

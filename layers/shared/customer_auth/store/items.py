@@ -15,8 +15,11 @@
 | access token    | ACCESS#{sha256}             | ACCESS           | yes             | ACCESS          |
 | refresh token   | REFRESH#{sha256}            | REFRESH          | yes             | REFRESH         |
 | (never stored)  | LOGINID#{tenant}#{nfkc-fold}| NEVER            | -               | -               |
+| mail sent       | MAILER#IDEMPOTENCY          | {function}#{md5} | yes             | (powertools)    |
 
-Every key is spread by an id or a digest: no write path touches a shared hot item.
+Every key is spread by an id or a digest: no write path touches a shared hot item. The mailer's
+idempotency records (written by powertools, not by this store) share one partition, each event
+its own item.
 
 Each record is stored by one declared ``Codec`` (``codec.py``): its fields under their camelCase
 names, with only the exceptions listed below. A new field of a record needs no edit here unless its
@@ -33,6 +36,7 @@ from ..domain.codes.records import OneTimeCode
 from ..domain.logins.lockout import DeviceFailures
 from ..domain.logins.login import Login
 from ..domain.sessions.records import AccessToken, AwaitedSecondFactor, Session, SessionToken
+from ..domain.tenants.mail import MailSettings
 from ..domain.tenants.policies import SignInPolicy, TokenPolicy, TwoFactorPolicy
 from ..domain.tenants.tenant import Tenant
 from ..models.account import CustomerAccount
@@ -111,7 +115,8 @@ def _document(account: CustomerAccount) -> str:
 
 # The records' codecs: each names only what its fields' camelCase names and types do not say.
 TENANT = Codec(Tenant, kind="tenant", key=lambda t: tenant_key(t.id), names={"id": "tenantId"})
-nested(SignInPolicy, sparse={"passwordless_sign_in"})  # stored only when on: older tenants keep their layout
+# Switches stored only when on: older tenants keep their layout.
+nested(SignInPolicy, sparse={"passwordless_sign_in", "new_device_notice"})
 CLIENT = Codec(AppClient, kind="client", key=lambda c: client_key(c.client_id))
 APP_REFRESH = Codec(
     AppRefreshToken,
@@ -202,7 +207,7 @@ def identifier_account_id(item: Item) -> int:
     return int(from_item(item)["accountId"])
 
 
-Policy = TokenPolicy | SignInPolicy | TwoFactorPolicy
+Policy = TokenPolicy | SignInPolicy | TwoFactorPolicy | MailSettings
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
@@ -223,3 +228,9 @@ def sign_in_policy_from(data: dict[str, Any]) -> SignInPolicy:
 def two_factor_policy_from(data: dict[str, Any]) -> TwoFactorPolicy:
     """A two-factor policy from its JSON; names left out are off."""
     return codec_of(TwoFactorPolicy).read(data)
+
+
+def mail_settings_from(data: dict[str, Any]) -> MailSettings:
+    """A tenant's mail settings from their JSON (``sender``, ``shopName``, ``linkBase``,
+    ``locale``); names left out take their defaults."""
+    return codec_of(MailSettings).read(data)

@@ -28,6 +28,7 @@ from ..kernel.identifiers import checked_email, checked_username, normalize_iden
 from ..kernel.outbox import EventOutbox, OutboxEvent
 from ..kernel.retry import Retry
 from ..logins.login import Login
+from ..logins.notices import account_deleted, send_notice
 from .ports import AccountAdminStore
 from .records import AccountChange, AccountUpdate
 from .service import check_new_account
@@ -158,6 +159,9 @@ class AccountAdminService:
                     login = marked
                 self._store.clear_account_partition(caller.tenant_id, account_id)
                 self._store.delete_account(stored, login)
+                if login is not None:
+                    email = login.email or stored.account.email_address
+                    send_notice(self._outbox, account_deleted(login, caller.site_id, email, self._clock()))
                 return
 
 

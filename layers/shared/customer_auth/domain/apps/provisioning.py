@@ -8,6 +8,7 @@ from typing import Any
 from ...tokens.opaque import token_digest
 from ..kernel.behaviors import Behavior
 from ..kernel.errors import InvalidParameter
+from ..tenants.mail import MailSettings
 from ..tenants.policies import SignInPolicy, TokenPolicy, TwoFactorPolicy
 from ..tenants.tenant import Site, Tenant
 from .ports import ProvisioningStore
@@ -37,6 +38,8 @@ class TenantChange:
     token_policy: Mapping[str, Any] = field(default_factory=dict)
     sign_in_policy: Mapping[str, Any] = field(default_factory=dict)
     two_factor_policy: Mapping[str, Any] = field(default_factory=dict)
+    mail: Mapping[str, Any] = field(default_factory=dict)
+    """Mail settings set (``sender``, ``shop_name``, ``link_base``, ``locale``)."""
 
 
 def change_tenant(
@@ -75,12 +78,15 @@ def change_tenant(
         token_policy=_changed(existing.token_policy, change.token_policy),
         sign_in_policy=_changed(existing.sign_in_policy, change.sign_in_policy),
         two_factor_policy=_changed(existing.two_factor_policy, change.two_factor_policy),
+        mail=_changed(existing.mail or MailSettings(), change.mail) if change.mail else existing.mail,
     )
     store.put_tenant(changed)
     return changed
 
 
-def _changed[P: (TokenPolicy, SignInPolicy, TwoFactorPolicy)](policy: P, values: Mapping[str, Any]) -> P:
+def _changed[P: (TokenPolicy, SignInPolicy, TwoFactorPolicy, MailSettings)](
+    policy: P, values: Mapping[str, Any]
+) -> P:
     """The policy with ``values`` set; the policy checks its own bounds."""
     return replace(policy, **values) if values else policy
 

@@ -18,6 +18,7 @@ from ..kernel.errors import (
 )
 from ..kernel.retry import Retry
 from ..logins.devices import UNKNOWN_DEVICE
+from ..logins.notices import password_changed, send_notice
 from ..tenants.tenant import usable_tenant
 from .management import CredentialService
 from .passwords import PasswordCheck, check_importable_hash, check_password_policy
@@ -138,4 +139,8 @@ class BulkPasswordService(CredentialService):
                 else:  # refused above; here for the type checker
                     raise InvalidParameter("newPassword is required.", field="newPassword")
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
+                if external is None:  # an imported hash is a migration, not a change to tell of
+                    send_notice(
+                        self._outbox, password_changed(after, caller.site_id, "Change-Passwords", now)
+                    )
                 return

@@ -10,9 +10,11 @@ from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import Forbidden, InvalidCredentials, InvalidParameter, NotFound
 from ..kernel.identifiers import normalize_identifier
+from ..kernel.outbox import EventOutbox
 from ..kernel.retry import Retry
 from ..logins.devices import UNKNOWN_DEVICE
 from ..logins.login import Login
+from ..logins.notices import password_changed, send_notice
 from ..tenants.policies import SignInPolicy
 from ..tenants.tenant import Tenant, usable_tenant
 from .passwords import PasswordCheck, PasswordHasher, check_password_policy
@@ -25,6 +27,8 @@ class CredentialService:
     _hasher: Callable[[], PasswordHasher]
     """Built on first use: locking and reading the login state never hash, so never load argon2."""
     _clock: Clock
+    _outbox: Callable[[], EventOutbox] | None = None
+    """Where ``PasswordChanged`` notices go (built on first use)."""
 
     def change_password(
         self, caller: Caller, account_id: int, info: CustomerPasswordInfo, *, unlock: bool
@@ -64,6 +68,7 @@ class CredentialService:
                 new_hash = new_hash or self._hasher().hash(info.new_password)
                 after = login.with_password(new_hash, now, unlock=unlock)
                 self._store.replace_login(login, after, account_in_step(stored, after, now))
+                send_notice(self._outbox, password_changed(after, caller.site_id, "Change-Password", now))
                 return
 
     def set_locked(self, caller: Caller, account_id: int, locked: bool) -> None:

@@ -20,6 +20,7 @@ from ..kernel.identifiers import normalize_identifier
 from ..kernel.outbox import EventOutbox
 from ..kernel.retry import Retry
 from ..logins.login import Login
+from ..logins.notices import password_changed, send_notice
 from ..tenants.tenant import Tenant, usable_tenant
 from .passwords import PasswordHasher, check_password_policy
 from .ports import CodeRedeemingStore
@@ -59,6 +60,7 @@ class RecoveryService:
     ) -> None:
         self._store = store
         self._mail = CodeMail(store, outbox, RESET_EVENT, UNMATCHED_EVENT, "confirmationCode")
+        self._outbox = outbox
         self._hasher = hasher
         """Built on first use: Reset-Password never hashes, so never loads argon2."""
         self._clock = clock
@@ -140,7 +142,10 @@ class RecoveryService:
                     field="newPassword",
                 )
                 new_hash = new_hash or self._hasher().hash(info.new_password)
-                self._store.redeem_code(_redeemed(stored, found.code, login, new_hash, now))
+                redeemed = _redeemed(stored, found.code, login, new_hash, now)
+                self._store.redeem_code(redeemed)
+                changed = password_changed(redeemed.login_after, site_id, "Update-Forgotten-Password", now)
+                send_notice(self._outbox, changed)
                 return
 
 

@@ -1,6 +1,8 @@
 """Sign-in (docs/contract.md §7): one answer for every failure, lockout, transparent re-hashing, and
 the second factor the tenant's policy asks for."""
 
+from collections.abc import Callable
+
 from ...models.auth import CustomerAuthTicket, CustomerUserAuthInfo
 from ..accounts.records import NO_ACCOUNT, account_in_step
 from ..credentials.passwords import PasswordCheck, PasswordHasher
@@ -9,9 +11,11 @@ from ..kernel.caller import Caller
 from ..kernel.clock import Clock
 from ..kernel.errors import InvalidCredentials, InvalidParameter, PasswordChangeRequired
 from ..kernel.identifiers import normalize_identifier
+from ..kernel.outbox import EventOutbox
 from ..kernel.retry import Retry
 from ..logins.devices import Device
 from ..logins.login import Login
+from ..logins.notices import new_device_sign_in, send_notice
 from ..sessions.starter import SessionGrant, SessionStarter
 from ..tenants.policies import TwoFactorPolicy
 from ..tenants.tenant import usable_tenant
@@ -25,12 +29,19 @@ def refused() -> InvalidCredentials:
 
 class SignInService:
     def __init__(
-        self, store: SignInStore, hasher: PasswordHasher, sessions: SessionStarter, clock: Clock
+        self,
+        store: SignInStore,
+        hasher: PasswordHasher,
+        sessions: SessionStarter,
+        clock: Clock,
+        outbox: Callable[[], EventOutbox] | None = None,
     ) -> None:
         self._store = store
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
+        self._outbox = outbox
+        """Where ``NewDeviceSignIn`` notices go, when the tenant asks for them (built on first use)."""
 
     def sign_in(self, caller: Caller, site_id: int | None, info: CustomerUserAuthInfo) -> CustomerAuthTicket:
         if info.auth_ticket_ttl_minutes is not None or info.refresh_token_ttl_minutes is not None:
@@ -93,6 +104,9 @@ class SignInService:
                     return waiting.ticket(account)
                 started = self._sessions.start(grant, now)
                 self._store.start_session(login, after, started.session, started.refresh_record, change)
+                if tenant.sign_in_policy.new_device_notice:
+                    notice = new_device_sign_in(login, site_id, device, info.region, now)
+                    send_notice(self._outbox, notice)
                 return started.ticket(account)
 
     def _refused_at_the_cost_of_a_write(self, tenant_id: int, identifier: str) -> InvalidCredentials:

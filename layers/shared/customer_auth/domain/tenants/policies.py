@@ -85,6 +85,9 @@ class SignInPolicy:
     """How long a password-reset confirmation code is good for."""
     passwordless_sign_in: bool = False
     """Whether shoppers may sign in with a code sent to their email (off: both routes answer 404)."""
+    new_device_notice: bool = False
+    """Whether a sign-in from a fingerprint or region the login does not trust yet emails the
+    shopper a notice (``NewDeviceSignIn``)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.password_reset_minutes <= 24 * 60:

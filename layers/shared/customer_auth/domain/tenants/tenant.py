@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from ..kernel.errors import Forbidden
+from .mail import MailSettings
 from .policies import SignInPolicy, TokenPolicy, TwoFactorPolicy
 
 
@@ -22,6 +23,8 @@ class Tenant:
     token_policy: TokenPolicy = field(default_factory=TokenPolicy)
     sign_in_policy: SignInPolicy = field(default_factory=SignInPolicy)
     two_factor_policy: TwoFactorPolicy = field(default_factory=TwoFactorPolicy)
+    mail: MailSettings | None = None
+    """None: every mail setting takes its default."""
 
     def has_site(self, site_id: int) -> bool:
         return any(site.id == site_id for site in self.sites)
