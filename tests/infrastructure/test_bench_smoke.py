@@ -1,6 +1,8 @@
 """`make bench` cannot rot: its --quick run (a few iterations) reports every endpoint of
 template.yaml and meets the round-trip budgets, which do not depend on timings. Its timings are
-not asserted: they are noise at a few iterations, and CI machines are shared."""
+not asserted: they are noise at a few iterations, and CI machines are shared. `make cost` prices
+the same run's per-request figures, and its committed snapshot of them must agree with the code's
+round trips and request units."""
 
 import json
 import subprocess
@@ -287,3 +289,100 @@ def test_quick_bench_works_out_each_requests_dynamodb_request_units(
     storage = results["storage"]
     assert storage["shopper_items"] >= 3  # the account, its login, an identifier per email or username
     assert storage["sign_in_items"] >= 2
+
+
+def test_make_cost_prices_the_bench_run_with_its_own_round_trips_and_durations(
+    quick_bench: tuple[dict[str, Any], str], tmp_path: Path
+) -> None:
+    """`make cost` from this run's bench-results.json: every per-request figure is the bench's
+    (round trips, request units, events, the warm CPU median at the function's MemorySize), and its
+    billed time adds only the documented waits."""
+    from tools.bench import environment
+    from tools.cost import model
+
+    results, _ = quick_bench
+    bench_json = tmp_path / "bench-results.json"
+    bench_json.write_text(json.dumps(results))
+    out = tmp_path / "cost.json"
+    process = subprocess.run(  # noqa: S603 (this interpreter, the project's own module)
+        [
+            sys.executable,
+            "-m",
+            "tools.cost",
+            "--mau",
+            "100000",
+            "--bench",
+            str(bench_json),
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    estimate = json.loads(out.read_text())
+    by_function = {endpoint["function"]: endpoint for endpoint in results["endpoints"]}
+
+    assert set(estimate["per_request"]) == {
+        "AppTokenFunction",
+        "SignInFunction",
+        "RefreshFunction",
+        "GetAccountFunction",
+        "TwoFactorRequestFunction",
+        "TwoFactorAuthFunction",
+        "ResetPasswordFunction",
+        "UpdateForgottenPasswordFunction",
+    }
+    for function, request in estimate["per_request"].items():
+        bench = by_function[function]
+        memory = int(sam_template.template()["Resources"][function]["Properties"]["MemorySize"])
+        assert request["memory_mb"] == memory
+        assert request["round_trips"] == bench["round_trips"]["count"]
+        assert request["read_units"] == bench["capacity"]["read_units"]
+        assert request["write_units"] == bench["capacity"]["write_units"]
+        assert request["events"] == bench["capacity"]["events"]
+        assert request["compute_ms"] == pytest.approx(
+            bench["warm"]["median_ms"] * environment.slowdown(memory)
+        )
+        calls = bench["round_trips"]["count"] + len(bench["round_trips"]["other_aws_calls"])
+        assert request["aws_ms"] == pytest.approx(calls * model.AWS_CALL_MS)
+        assert (
+            request["duration_ms"]
+            >= request["compute_ms"] + request["aws_ms"] + request["password_ms"] - 1e-9
+        )
+        assert request["gb_seconds"] == pytest.approx(request["billed_ms"] / 1000 * memory / 1024)
+    sign_in = estimate["per_request"]["SignInFunction"]
+    assert sign_in["password_ms"] == pytest.approx(
+        max(results["import_caps"]["padded_check_ms"], results["hashing"]["verify_ms"])
+    )
+    total = sum(component["usd"] for component in estimate["components"])
+    assert estimate["total_usd"] == pytest.approx(total)
+    assert estimate["invocations"]["SignInFunction"] == 100_000 * model.DEFAULTS["sign_ins"]
+
+
+def test_the_committed_cost_figures_agree_with_the_benchs_round_trips_and_request_units(
+    quick_bench: tuple[dict[str, Any], str],
+) -> None:
+    """tools/cost/bench-figures.json is a full run's snapshot: its counts must be today's (they do
+    not depend on timings), so a change in the store's calls comes with a refreshed snapshot."""
+    from tools.cost import model
+
+    results, _ = quick_bench
+    committed = json.loads(model.FIGURES.read_text())
+    now = model.figures(results)
+
+    assert committed["measured"]["mode"] == "full"
+    assert committed["measured"]["written"]
+    assert set(committed["functions"]) == set(now["functions"])
+    for function, figures in now["functions"].items():
+        snapshot = committed["functions"][function]
+        for name in ("round_trips", "other_aws_calls", "read_units", "write_units", "events"):
+            assert snapshot[name] == figures[name], (function, name)
+        assert snapshot["warm_cpu_ms"] > 0
+        assert snapshot["cold_init_cpu_ms"] > 0
+    assert committed["storage"]["shopper_items"] == now["storage"]["shopper_items"]
+    assert committed["storage"]["sign_in_items"] == now["storage"]["sign_in_items"]
+    assert committed["padded_check_ms"] > 0
