@@ -80,7 +80,7 @@ ISSUE_BUDGETS = {
 """The timed budgets, likewise: every one a ratio of figures from the same run (or a memory size);
 issue 13's absolute ones (warm overhead in ms, Argon2id <= 60 ms) are gone."""
 FLOOR_WORK = ["import_margin", "sign_in_ratio", "sign_in_spread_imported", "sign_in_spread_native"]
-"""The budgets of the per-tenant password-check floor, pending until it lands."""
+"""The budgets of the per-tenant password-check floor (budgets.FLOOR_WORK)."""
 
 
 @pytest.fixture(scope="module")
@@ -256,10 +256,14 @@ def test_quick_bench_times_sign_in_per_class_of_login_against_its_reference(
     assert caps["margin"] == pytest.approx(
         caps["padded_check_ms"] / max(caps["verify_ms"].values()), abs=0.01
     )
-    assert results["budgets"]["pending"] == FLOOR_WORK
+    # The floor work takes each name out of budgets.PENDING as it lands; until then a pending
+    # budget is printed, tagged, and not counted.
+    pending = results["budgets"]["pending"]
+    assert set(pending) <= set(FLOOR_WORK)
     assert results["pending_failures"] == []  # --quick judges no timing
     assert "Sign-in over HTTP on make run's server" in printed
-    assert printed.count("[floor work, PENDING: not counted until it lands]") == 4
+    assert printed.count("[floor work, PENDING: not counted until it lands]") == len(pending)
+    assert printed.count("[floor work]") == len(FLOOR_WORK) - len(pending)
 
 
 def test_quick_bench_works_out_each_requests_dynamodb_request_units(
