@@ -17,7 +17,7 @@ RUN := $(UV) run --frozen
 PORT ?= 3000
 DB ?= moto
 
-.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load \
+.PHONY: help install run test lint typecheck cfn-lint sam-validate build build-host pytest sdk-deps requirements clean bench load cost cost-figures \
 	uv-wheel dynamodb-local test-dynamodb-local dynamodb-local-leg ops-template smoke invoke operator deploy destroy
 
 # Targets with a "## " comment are listed, in the order they appear here.
@@ -98,8 +98,18 @@ tests/sdk/node_modules/.package-lock.json: tests/sdk/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/sdk && npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the Kibo SDK test will be skipped"; fi
 
-bench: install  ## round trips, warm overhead, cold starts, hashing, embedded backend vs budgets (~4 min)
+bench: install  ## round trips, request units, warm and cold ratios, hashing, imports, sign-in over HTTP, embedded backend vs budgets (~6 min)
 	$(RUN) python -m tools.bench --json bench-results.json
+
+MAU ?= 100000
+COST_OPTIONS = $(if $(SIGN_INS),--sign-ins $(SIGN_INS)) $(if $(REFRESHES),--refreshes $(REFRESHES)) \
+	$(if $(ACCOUNT_READS),--account-reads $(ACCOUNT_READS)) $(if $(TWO_FACTOR_CODES),--two-factor-codes $(TWO_FACTOR_CODES)) \
+	$(if $(RESETS),--resets $(RESETS)) $(if $(BENCH),--bench $(BENCH))
+cost: install  ## a month's AWS bill beside Cognito's, offline: MAU=100000 [SIGN_INS=4 REFRESHES=10 ACCOUNT_READS=10 TWO_FACTOR_CODES=0.2 RESETS=0.05 BENCH=bench-results.json]
+	$(RUN) python -m tools.cost --mau $(MAU) $(COST_OPTIONS)
+
+cost-figures: install  ## after a full make bench: refresh tools/cost/bench-figures.json (make cost's snapshot) from bench-results.json
+	$(RUN) python -m tools.cost --refresh-figures bench-results.json
 
 load: install  ## 50 shoppers for 30 s against the local server (locust): errors, throughput, latency, sessions (~1 min)
 	$(RUN) python -m tools.load --json load-results.json

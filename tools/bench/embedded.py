@@ -4,29 +4,19 @@ The local server runs as ``make run`` runs it (its own process, Argon2id at the 
 parameters); stored accounts are written straight into its DynamoDB in the service's item format.
 """
 
-import json
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib import request
-
-import boto3
 
 from customer_auth.models.account import CustomerAccount
 from customer_auth.store.items import account_item
 
-from ..sam_template import ROOT
 from . import budgets
+from .server import SEED, TABLE, LocalServer
 
-SEED = json.loads((ROOT / "tools" / "local_api" / "seed.json").read_text())
-TABLE = "customer-auth-local"
 FIRST_ACCOUNT_ID = 500_000_000
 _BATCH = 25
 _WARMUP = 3
@@ -51,101 +41,16 @@ class SizeResult:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class _Server:
-    def __init__(self, workdir: Path) -> None:
-        self.port, self.aws_port = _free_port(), _free_port()
-        environ = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("AWS_", "TABLE_NAME", "SIGNING_KEYS", "TOKEN_", "PASSWORD_HASH", "CODE_"))
-        }
-        environ.update(
-            {
-                "PORT": str(self.port),
-                "EMBEDDED_AWS_PORT": str(self.aws_port),
-                "CODE_OUTBOX_FILE": str(workdir / "outbox.jsonl"),
-            }
-        )
-        self.log = (workdir / "server.log").open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tools.local_api"],
-            cwd=ROOT,
-            env=environ,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the local server exited: {(workdir / 'server.log').read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the local server did not start within 60 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-    def call(self, method: str, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
-        headers = {
-            "content-type": "application/json",
-            "x-vol-tenant": str(SEED["tenant"]["id"]),
-            "x-vol-site": str(SEED["tenant"]["sites"][0]["id"]),
-        }
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        sent = request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
-            data=json.dumps(body).encode(),
-            method=method,
-            headers=headers,
-        )
-        with request.urlopen(sent, timeout=60) as response:  # noqa: S310
-            return int(response.status), json.loads(response.read() or b"null")
-
-
 def measure(sizes: list[int], creates: int) -> list[SizeResult]:
     """For each size (ascending), store that many accounts, then time ``creates`` Create-Logins
     on stored accounts, each over HTTP as a client sees it."""
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-embedded-") as temporary:
-        server = _Server(Path(temporary))
+        server = LocalServer(Path(temporary))
         try:
-            dynamodb = boto3.client(
-                "dynamodb",
-                endpoint_url=f"http://127.0.0.1:{server.aws_port}",
-                region_name="us-east-1",
-                aws_access_key_id="local",
-                aws_secret_access_key="local",  # noqa: S106 (moto accepts any)
-            )
+            dynamodb = server.dynamodb()
             client = SEED["clients"][0]
-            status, token_body = server.call(
-                "POST",
-                "/api/platform/applications/authtickets/oauth",
-                {
-                    "client_id": client["clientId"],
-                    "client_secret": client["secret"],
-                    "grant_type": "client_credentials",
-                },
-            )
-            assert status == 200, token_body
-            token = token_body["access_token"]
+            token = server.app_token(client["clientId"], client["secret"])
             # Untimed: the server's first Create-Logins load the function, argon2 and the
             # models; the budget compares table sizes, not a cold server with a warm one.
             for attempt in range(_WARMUP):

@@ -86,6 +86,16 @@ def lambda_environment(function: str | None, code_dir: str, memory_mb: int, secr
     }
 
 
+LAMBDA_MB_PER_VCPU = 1769
+"""Lambda gives a function one full vCPU at 1,769 MB, and CPU in proportion to memory below it."""
+
+
+def slowdown(memory_mb: int) -> float:
+    """How much longer single-threaded work takes at ``memory_mb`` than on one full vCPU: Lambda
+    gives memory / 1,769 MB of a vCPU (and no more than a core to one thread)."""
+    return max(1.0, LAMBDA_MB_PER_VCPU / memory_mb)
+
+
 def memory_size(function: str) -> int:
     properties = sam_template.template()["Resources"][function]["Properties"]
     globals_size = sam_template.template()["Globals"]["Function"].get("MemorySize", 128)

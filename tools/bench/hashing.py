@@ -36,25 +36,25 @@ def measure(runs: int) -> HashTimes:
 
 
 def on_lambda(times: HashTimes) -> list[dict[str, object]]:
-    """Each hashing function's Argon2id work at its MemorySize. Lambda's CPU share is
-    memory / 1,769 MB of one vCPU (and Argon2id with p=1 uses one thread, so more memory adds
-    nothing); taking one core of this machine as one Lambda vCPU, an operation's time there is
-    the measured time x 1,769 / memory."""
+    """Each hashing function's Argon2id work at its MemorySize. Argon2id with p=1 uses one thread,
+    so more memory than a vCPU's adds nothing; taking one core of this machine as one Lambda vCPU,
+    an operation's time there is the measured time x the slowdown. The slowdown is judged; the
+    times are this machine's."""
     rows: list[dict[str, object]] = []
     for function, operations in budgets.HASHING_FUNCTIONS.items():
         memory = environment.memory_size(function)
-        scale = max(1.0, budgets.LAMBDA_MB_PER_VCPU / memory)
+        scale = environment.slowdown(memory)
         per_operation = {"hash": times.hash_ms * scale, "verify": times.verify_ms * scale}
-        slowest = max(per_operation[operation] for operation in operations)
         rows.append(
             {
                 "function": function,
                 "memory_mb": memory,
                 "vcpu_share": min(1.0, memory / budgets.LAMBDA_MB_PER_VCPU),
+                "slowdown": round(scale, 2),
                 "operations": list(operations),
                 "lambda_ms_per_operation": {op: round(per_operation[op], 1) for op in operations},
                 "lambda_ms_per_request": round(sum(per_operation[op] for op in operations), 1),
-                "pass": slowest <= budgets.HASH_MS,
+                "pass": scale <= budgets.HASH_SLOWDOWN,
             }
         )
     return rows

@@ -103,6 +103,11 @@ class World:
         dynamodb, events = self._clients()
         return {"dynamodb": dynamodb, "events": events}
 
+    def items(self) -> list[dict[str, Any]]:
+        """Every item of the table, as stored (through a client the recorder does not watch)."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table)
+        return [item for page in pages for item in page["Items"]]
+
     def reset(self) -> None:
         """An empty table with the seed file's tenant and app client."""
         self.replayer.active = False
