@@ -30,8 +30,8 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from customer_auth.api.observability import logger
 from customer_auth.api import mailer as mail_runtime
+from customer_auth.api.observability import logger
 from tools import sam_template
 from tools.local_api.router import LambdaContext
 
